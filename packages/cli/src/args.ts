@@ -1,0 +1,78 @@
+import { parseArgs } from 'node:util';
+import { didYouMean, TrustgateError } from '@trustgate/core';
+
+export interface OptionSpec {
+  type: 'string' | 'boolean';
+  multiple?: boolean;
+  short?: string;
+  /** For help: the value's name and what the option does. */
+  value?: string;
+  help: string;
+}
+
+/** Parse a command's arguments; any mistake is an exit-2 error that lists what is valid. */
+export function parseCommandArgs<T extends Record<string, OptionSpec>>(
+  command: string,
+  args: string[],
+  spec: T,
+  positionals = 0,
+): {
+  values: {
+    [K in keyof T]?: T[K]['multiple'] extends true
+      ? string[]
+      : T[K]['type'] extends 'boolean'
+        ? boolean
+        : string;
+  };
+  positionals: string[];
+} {
+  const options = Object.fromEntries(
+    Object.entries(spec).map(([name, o]) => [
+      name,
+      { type: o.type, ...(o.multiple ? { multiple: true } : {}), ...(o.short ? { short: o.short } : {}) },
+    ]),
+  );
+  const names = Object.keys(spec).map((n) => `--${n}`);
+  try {
+    const parsed = parseArgs({ args, options, strict: true, allowPositionals: positionals > 0 });
+    if (parsed.positionals.length > positionals) {
+      throw new TrustgateError(
+        'E_ARGS',
+        `trustgate ${command} takes at most ${positionals} argument(s); got "${parsed.positionals[positionals]}".`,
+      );
+    }
+    return parsed as never;
+  } catch (error) {
+    if (error instanceof TrustgateError) throw error;
+    const code = (error as { code?: string }).code;
+    const message = error instanceof Error ? error.message : String(error);
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+      const flag = /'([^']+)'/.exec(message)?.[1] ?? '?';
+      throw new TrustgateError(
+        'E_ARGS',
+        `Unknown option ${flag} for trustgate ${command}.${didYouMean(flag, names) || ` Valid options: ${names.join(', ')}.`}`,
+      );
+    }
+    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+      const flag = /'(-[^ ']*)/.exec(message)?.[1] ?? 'an option';
+      throw new TrustgateError(
+        'E_ARGS',
+        `Option ${flag.replace(/ .*/, '')} of trustgate ${command} needs a value.`,
+      );
+    }
+    if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+      const arg = /'([^']+)'/.exec(message)?.[1] ?? '?';
+      throw new TrustgateError('E_ARGS', `trustgate ${command} takes no arguments; got "${arg}".`);
+    }
+    throw new TrustgateError('E_ARGS', `Invalid arguments for trustgate ${command}.`);
+  }
+}
+
+/** Help text for a command's options. */
+export function optionHelp(spec: Record<string, OptionSpec>): string {
+  const rows = Object.entries(spec).map(
+    ([name, o]) => [`--${name}${o.value ? ` ${o.value}` : ''}`, o.help] as const,
+  );
+  const width = Math.max(...rows.map(([left]) => left.length));
+  return rows.map(([left, help]) => `  ${left.padEnd(width)}  ${help}`).join('\n');
+}

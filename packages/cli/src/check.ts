@@ -1,0 +1,180 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import {
+  describeError,
+  evaluate,
+  exitCodeFor,
+  type Level,
+  loadFacts,
+  loadPolicy,
+  mergeFacts,
+  parseDateOrDateTime,
+  type Reporter,
+  type RunResult,
+  TrustgateError,
+} from '@trustgate/core';
+import { reporters } from '@trustgate/reporters';
+import { type OptionSpec, optionHelp, parseCommandArgs } from './args.js';
+import { writeAtomic } from './output.js';
+import { builtinRegistry, PRESET_DIR, TOOL } from './setup.js';
+
+export const checkOptions = {
+  policy: {
+    type: 'string',
+    value: 'FILE',
+    help: 'The policy (default: ./trustgate.yaml, else trustgate:recommended).',
+  },
+  facts: { type: 'string', multiple: true, value: 'FILE', help: 'A facts file; repeat to merge several.' },
+  format: {
+    type: 'string',
+    multiple: true,
+    value: 'NAME[=FILE]',
+    help: `A report format, to stdout or to FILE; repeat for more (${Object.keys(reporters).join(', ')}). Default: text.`,
+  },
+  'fail-on': {
+    type: 'string',
+    value: 'LEVEL',
+    help: 'Exit 1 on findings at or above: error, warning, note, never. Default: error.',
+  },
+  now: { type: 'string', value: 'ISO', help: 'Evaluate as of this time (default: the facts’ collectedAt).' },
+  help: { type: 'boolean', short: 'h', help: 'Show this help.' },
+} satisfies Record<string, OptionSpec>;
+
+export const CHECK_USAGE = `Usage: trustgate check [options]
+
+Evaluates a policy over facts and reports the findings.
+
+${optionHelp(checkOptions)}
+
+Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
+2 bad input, 3 a rule or reporter failed.`;
+
+const FAIL_ON = ['error', 'warning', 'note', 'never'] as const;
+
+export interface Output {
+  format: string;
+  reporter: Reporter;
+  /** Undefined: standard output. */
+  file?: string;
+}
+
+/** `NAME` or `NAME=FILE`; unknown names list the valid ones. */
+export function parseFormats(specs: string[] | undefined): Output[] {
+  const list = specs && specs.length > 0 ? specs : ['text'];
+  const outputs = list.map((spec): Output => {
+    const eq = spec.indexOf('=');
+    const format = eq === -1 ? spec : spec.slice(0, eq);
+    const file = eq === -1 ? undefined : spec.slice(eq + 1);
+    const reporter = reporters[format];
+    if (!reporter) {
+      throw new TrustgateError(
+        'E_ARGS',
+        `Unknown format "${format}" in --format ${spec}. Valid formats: ${Object.keys(reporters).join(', ')}.`,
+      );
+    }
+    if (file === '')
+      throw new TrustgateError('E_ARGS', `--format ${spec} names no file; write ${format}=FILE.`);
+    return file === undefined ? { format, reporter } : { format, reporter, file };
+  });
+  const toStdout = outputs.filter((o) => o.file === undefined);
+  if (toStdout.length > 1) {
+    throw new TrustgateError(
+      'E_ARGS',
+      `Only one format can go to standard output; give the others a file (${toStdout
+        .slice(1)
+        .map((o) => `${o.format}=FILE`)
+        .join(', ')}).`,
+    );
+  }
+  return outputs;
+}
+
+/** `--now`: a date (its start, UTC) or a date and time with a zone. */
+export function parseNow(value: string | undefined): Date | undefined {
+  if (value === undefined) return undefined;
+  const end = parseDateOrDateTime(value);
+  if (!end) {
+    throw new TrustgateError(
+      'E_ARGS',
+      `--now "${value}" is not a date; use an ISO 8601 date or date and time, such as 2026-11-28 or 2026-11-28T09:00:00Z.`,
+    );
+  }
+  // parseDateOrDateTime gives the end of a plain date; --now means its start.
+  return /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(end.getTime() - 86_400_000) : end;
+}
+
+export function parseFailOn(value: string | undefined): Level | 'never' {
+  if (value === undefined) return 'error';
+  if (!(FAIL_ON as readonly string[]).includes(value)) {
+    throw new TrustgateError(
+      'E_ARGS',
+      `--fail-on "${value}" is not a level; use one of ${FAIL_ON.join(', ')}.`,
+    );
+  }
+  return value as Level | 'never';
+}
+
+export function defaultPolicy(cwd: string): string {
+  return existsSync(path.join(cwd, 'trustgate.yaml')) ? 'trustgate.yaml' : 'trustgate:recommended';
+}
+
+export async function runCheck(
+  args: string[],
+  io: { stdout: (s: string | Uint8Array) => void; stderr: (s: string) => void; color: boolean },
+): Promise<number> {
+  const { values } = parseCommandArgs('check', args, checkOptions);
+  if (values.help) {
+    io.stdout(`${CHECK_USAGE}\n`);
+    return 0;
+  }
+  const outputs = parseFormats(values.format);
+  const failOn = parseFailOn(values['fail-on']);
+  const now = parseNow(values.now);
+  if (!values.facts || values.facts.length === 0) {
+    throw new TrustgateError(
+      'E_ARGS',
+      'No facts to check: pass --facts FILE (from `trustgate collect` or written by hand). Scanning a repository in-process is not available yet.',
+    );
+  }
+  const cwd = process.cwd();
+  const policy = loadPolicy(values.policy ?? defaultPolicy(cwd), {
+    rules: builtinRegistry(),
+    presetDir: PRESET_DIR,
+    cwd,
+  });
+  const facts = mergeFacts(values.facts.map((f) => loadFacts(f)));
+  const result = await evaluate({ facts, policy, ...(now ? { now } : {}), tool: TOOL });
+  const reporterFailed = await writeReports(result, outputs, io);
+  return reporterFailed ? 3 : exitCodeFor(result, failOn);
+}
+
+/** Every output is attempted; a reporter that throws does not stop the others. Returns whether one failed. */
+async function writeReports(
+  result: RunResult,
+  outputs: Output[],
+  io: { stdout: (s: string | Uint8Array) => void; stderr: (s: string) => void; color: boolean },
+): Promise<boolean> {
+  let failed = false;
+  let writeError: TrustgateError | undefined;
+  for (const output of outputs) {
+    let data: string | Uint8Array;
+    try {
+      data = await output.reporter(result, { color: output.file === undefined && io.color });
+    } catch (error) {
+      failed = true;
+      io.stderr(`trustgate: the ${output.format} reporter failed: ${describeError(error)}\n`);
+      continue;
+    }
+    if (output.file === undefined) io.stdout(data);
+    else {
+      try {
+        writeAtomic(output.file, data);
+      } catch (error) {
+        if (!(error instanceof TrustgateError)) throw error;
+        writeError ??= error;
+      }
+    }
+  }
+  if (writeError) throw writeError;
+  return failed;
+}

@@ -1,0 +1,65 @@
+import { describeError, TrustgateError } from '@trustgate/core';
+import { CHECK_USAGE, runCheck } from './check.js';
+import { removePending } from './output.js';
+import { runRules } from './rules-cmd.js';
+import { TOOL } from './setup.js';
+
+const USAGE = `Usage: trustgate <command> [options]
+
+Commands:
+  check    Evaluate a policy over facts and report the findings.
+  rules    List the built-in rules.
+
+Run "trustgate <command> --help" for a command's options.
+Exit codes: 0 pass, 1 findings at or above --fail-on, 2 bad input, 3 internal failure.`;
+
+const COMMANDS = ['check', 'rules'];
+
+/** Runs one command and returns its exit code. Never throws; never prints a stack trace. */
+export async function main(argv: string[]): Promise<number> {
+  const stdout = (s: string | Uint8Array) => process.stdout.write(s);
+  const stderr = (s: string) => process.stderr.write(s);
+  const noColor = process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '';
+  const color = !noColor && (Boolean(process.stdout.isTTY) || (process.env.FORCE_COLOR ?? '0') !== '0');
+  const onSignal = (signal: NodeJS.Signals) => {
+    removePending();
+    stderr(`trustgate: stopped by ${signal}; no report was written.\n`);
+    process.exit(130);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const [command, ...args] = argv;
+  try {
+    switch (command) {
+      case 'check':
+        return await runCheck(args, { stdout, stderr, color });
+      case 'rules':
+        return runRules(args, { stdout });
+      case '--version':
+      case '-v':
+        stdout(`${TOOL.version}\n`);
+        return 0;
+      case undefined:
+      case '--help':
+      case '-h':
+      case 'help':
+        stdout(`${USAGE}\n`);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new TrustgateError('E_ARGS', `Unknown command "${command}". Commands: ${COMMANDS.join(', ')}.`);
+    }
+  } catch (error) {
+    if (error instanceof TrustgateError) {
+      for (const line of error.message.split('\n')) stderr(`trustgate: ${line}\n`);
+      return error.exitCode;
+    }
+    stderr(`trustgate: internal error: ${describeError(error)}\n`);
+    if (process.env.TRUSTGATE_DEBUG) stderr(`${error instanceof Error ? error.stack : ''}\n`);
+    return 3;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+export { CHECK_USAGE };

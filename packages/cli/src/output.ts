@@ -1,0 +1,40 @@
+import { randomBytes } from 'node:crypto';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { TrustgateError } from '@trustgate/core';
+
+/** Temporary files not yet renamed into place; removed if the process is interrupted. */
+const pending = new Set<string>();
+
+/** Write a file atomically: a temporary file beside it, then a rename. */
+export function writeAtomic(file: string, data: string | Uint8Array): void {
+  const tmp = path.join(
+    path.dirname(file),
+    `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
+  );
+  pending.add(tmp);
+  try {
+    writeFileSync(tmp, data);
+    renameSync(tmp, file);
+  } catch (error) {
+    rmSync(tmp, { force: true });
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT'
+        ? 'its folder does not exist'
+        : code === 'EACCES' || code === 'EPERM'
+          ? 'permission denied'
+          : code === 'EISDIR'
+            ? 'it is a directory'
+            : `the system said ${code ?? 'no'}`;
+    throw new TrustgateError('E_OUTPUT', `Cannot write ${file}: ${why}.`);
+  } finally {
+    pending.delete(tmp);
+  }
+}
+
+/** Remove temporary files left by an interrupted write. */
+export function removePending(): void {
+  for (const tmp of pending) rmSync(tmp, { force: true });
+  pending.clear();
+}

@@ -1,0 +1,225 @@
+import { createHash } from 'node:crypto';
+import { describeError } from './errors.js';
+import type { CollectionName, LoadedFacts } from './facts.js';
+import type { CompiledException, EffectivePolicy, EffectiveRule } from './policy.js';
+import {
+  type ExceptionRef,
+  type Finding,
+  type Level,
+  type Location,
+  RULE_FAILED,
+  type RunResult,
+  summarize,
+} from './result.js';
+import type { Report, RuleContext } from './rule.js';
+
+export interface EvaluateInput {
+  facts: LoadedFacts;
+  policy: EffectivePolicy;
+  /** Default: the facts' `collectedAt`. */
+  now?: Date;
+  tool: { name: string; version: string };
+}
+
+const NOUNS: Record<CollectionName, string> = {
+  tokens: 'token',
+  accounts: 'account',
+  packages: 'package',
+  orgs: 'org',
+  workflows: 'publishing step',
+  npmrc: '.npmrc credential',
+  manifests: 'package.json',
+};
+
+/** Run every enabled rule of the policy over the facts. Never throws for a rule's sake. */
+export async function evaluate(input: EvaluateInput): Promise<RunResult> {
+  const { facts, policy } = input;
+  const now = input.now ?? new Date(facts.collectedAt);
+  const findings: Finding[] = [];
+
+  for (const rule of policy.rules) {
+    if (!mayReport(rule, policy)) continue;
+    const reports: Report[] = [...coverageReports(rule, facts)];
+    const ctx: RuleContext = {
+      facts,
+      now,
+      report(report) {
+        reports.push(checkReport(report));
+      },
+    };
+    try {
+      await rule.rule.check(ctx, structuredClone(rule.options));
+    } catch (error) {
+      findings.push({
+        ruleId: RULE_FAILED,
+        level: 'error',
+        message: `Rule "${rule.id}" failed, so its result is unknown: ${sentence(describeError(error))}`,
+        subject: `rule:${rule.id}`,
+        fingerprint: fingerprint(RULE_FAILED, `rule:${rule.id}`),
+      });
+    }
+    for (const report of reports) {
+      const finding = toFinding(rule, report, policy, now);
+      if (finding) findings.push(finding);
+    }
+  }
+
+  findings.sort(compareFindings);
+  return {
+    version: 1,
+    tool: input.tool,
+    policy: { name: policy.name, file: policy.file },
+    now: now.toISOString(),
+    summary: summarize(findings),
+    findings,
+    rules: policy.rules
+      .filter((r) => mayReport(r, policy))
+      .map((r) => ({
+        id: r.id,
+        level: r.level === 'off' ? 'note' : r.level,
+        description: r.rule.meta.description,
+        docs: r.rule.meta.docs,
+        securitySeverity: r.rule.meta.securitySeverity,
+      })),
+  };
+}
+
+/** A rule runs when its level is not off, or when an override turns it on for some subjects. */
+function mayReport(rule: EffectiveRule, policy: EffectivePolicy): boolean {
+  if (rule.level !== 'off') return true;
+  return policy.overrides.some((o) => (o.rules[rule.id] ?? 'off') !== 'off');
+}
+
+/** Collections the rule reads that no source covers, or that a source covers only in part. */
+function* coverageReports(rule: EffectiveRule, facts: LoadedFacts): Generator<Report> {
+  for (const collection of rule.rule.meta.collections) {
+    const covering = facts.sources.filter((s) => s.covers.includes(collection));
+    const noun = NOUNS[collection];
+    if (covering.length === 0) {
+      yield {
+        subject: `collection:${collection}`,
+        indeterminate: true,
+        message: `No source in the facts covers ${collection}, so no ${noun} could be checked.`,
+      };
+      continue;
+    }
+    for (const source of covering.filter((s) => !s.complete)) {
+      const errors = source.errors ?? [];
+      const first = errors[0];
+      const detail = first
+        ? ` (${errors.length} error${errors.length === 1 ? '' : 's'}; first: ${first.entity ? `${first.entity}: ` : ''}${trimPeriod(first.message)})`
+        : '';
+      yield {
+        subject: `collection:${collection}`,
+        key: `${source.collector}:${source.target ?? ''}`,
+        indeterminate: true,
+        message: `The ${source.collector} source${source.target ? ` for ${source.target}` : ''} did not complete${detail}, so some ${noun}s may not have been checked.`,
+      };
+    }
+  }
+}
+
+function checkReport(report: Report): Report {
+  if (typeof report !== 'object' || report === null) throw new TypeError('ctx.report() needs an object.');
+  if (typeof report.subject !== 'string' || !/^[a-z][a-z0-9-]*:.+/.test(report.subject)) {
+    throw new TypeError('ctx.report() needs a subject of the form "kind:id".');
+  }
+  if (typeof report.message !== 'string' || report.message.trim() === '') {
+    throw new TypeError('ctx.report() needs a message.');
+  }
+  return report;
+}
+
+function toFinding(
+  rule: EffectiveRule,
+  report: Report,
+  policy: EffectivePolicy,
+  now: Date,
+): Finding | undefined {
+  let level: Level = report.indeterminate ? rule.onIndeterminate : rule.level;
+  const pkg = report.package ?? (report.subject.startsWith('package:') ? report.subject.slice(8) : undefined);
+  for (const o of policy.overrides) {
+    const set = o.rules[rule.id];
+    if (set === undefined) continue;
+    const hit =
+      (o.matchSubject?.(report.subject) ?? false) || (pkg !== undefined && (o.matchPackage?.(pkg) ?? false));
+    if (hit) level = set;
+  }
+  if (level === 'off') return undefined;
+  const finding: Finding = {
+    ruleId: rule.id,
+    level,
+    message: report.message,
+    subject: report.subject,
+    fingerprint: fingerprint(rule.id, report.subject, report.key),
+    helpUri: rule.rule.meta.docs,
+  };
+  const location = toLocation(report);
+  if (location) finding.location = location;
+  if (report.indeterminate) finding.indeterminate = true;
+  applyExceptions(finding, policy.exceptions, now);
+  return finding;
+}
+
+function toLocation(report: Report): Location | undefined {
+  const o = report.location;
+  if (!o?.file) return undefined;
+  const loc: Location = { file: o.file };
+  if (o.line !== undefined) loc.line = o.line;
+  if (o.column !== undefined) loc.column = o.column;
+  if (o.endLine !== undefined) loc.endLine = o.endLine;
+  if (o.endColumn !== undefined) loc.endColumn = o.endColumn;
+  return loc;
+}
+
+function applyExceptions(finding: Finding, exceptions: readonly CompiledException[], now: Date): void {
+  let expired: CompiledException | undefined;
+  for (const e of exceptions) {
+    if (e.rule !== finding.ruleId || !e.matchSubject(finding.subject)) continue;
+    if (now < e.expiresAt) {
+      finding.exception = exceptionRef(e);
+      return;
+    }
+    if (!expired || e.expiresAt > expired.expiresAt) expired = e;
+  }
+  if (expired) finding.expiredException = exceptionRef(expired);
+}
+
+function exceptionRef(e: CompiledException): ExceptionRef {
+  const ref: ExceptionRef = { rule: e.rule, subject: e.subject, reason: e.reason, expires: e.expires };
+  if (e.ticket !== undefined) ref.ticket = e.ticket;
+  if (e.owner !== undefined) ref.owner = e.owner;
+  return ref;
+}
+
+/** Stable across runs: the same rule, subject and key give the same fingerprint. */
+export function fingerprint(ruleId: string, subject: string, key?: string): string {
+  return createHash('sha256')
+    .update(`${ruleId}\n${subject}\n${key ?? ''}`)
+    .digest('hex')
+    .slice(0, 32);
+}
+
+export function compareFindings(a: Finding, b: Finding): number {
+  return (
+    cmp(a.ruleId, b.ruleId) ||
+    cmp(a.subject, b.subject) ||
+    cmp(a.location?.file ?? '', b.location?.file ?? '') ||
+    (a.location?.line ?? 0) - (b.location?.line ?? 0) ||
+    cmp(a.message, b.message) ||
+    cmp(a.fingerprint, b.fingerprint)
+  );
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function trimPeriod(s: string): string {
+  return s.replace(/[.\s]+$/, '');
+}
+
+function sentence(s: string): string {
+  const t = s.trim();
+  return /[.?!]$/.test(t) ? t : `${t}.`;
+}

@@ -1,0 +1,181 @@
+import { readFileSync } from 'node:fs';
+import type { ValidateFunction } from 'ajv';
+import { type Diagnostic, InputError, TrustgateError } from './errors.js';
+import { COLLECTIONS, type CollectionName, type Facts, type LoadedFacts } from './facts.js';
+import { jsonErrorOffset, lineColumn } from './json-position.js';
+import { createAjv, explainErrors } from './schema.js';
+import { loadSchema } from './schemas.js';
+import { locate, parseYamlSource } from './yaml-source.js';
+
+let validator: ValidateFunction | undefined;
+
+function validateFacts(): ValidateFunction {
+  validator ??= createAjv().compile(loadSchema('facts.schema.json'));
+  return validator;
+}
+
+/** Read, parse and validate a facts file. Every problem is an InputError naming file, line and key. */
+export function loadFacts(file: string): LoadedFacts {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT'
+        ? 'the file does not exist'
+        : code === 'EISDIR'
+          ? 'it is a directory'
+          : 'it cannot be read';
+    throw new TrustgateError('E_FACTS_READ', `${file}: Cannot read facts: ${why}.`);
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new InputError('E_FACTS_JSON', [
+      { file, message: 'Facts must be UTF-8 text; this file holds other bytes.' },
+    ]);
+  }
+  return parseFacts(text, file);
+}
+
+/** Parse and validate facts held in a string. */
+export function parseFacts(text: string, file: string): LoadedFacts {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    const { offset, reason } = jsonErrorOffset(text);
+    const at = offset >= 0 ? lineColumn(text, offset) : { line: 1, column: 1 };
+    const truncated = reason.includes('ends');
+    throw new InputError('E_FACTS_JSON', [
+      {
+        file,
+        line: at.line,
+        column: at.column,
+        message: truncated
+          ? `Facts are not complete JSON: ${reason}; the file may be truncated.`
+          : `Facts are not valid JSON: ${reason}.`,
+      },
+    ]);
+  }
+  return checkFacts(data, file, text);
+}
+
+/** Validate facts already parsed. `text`, when given, lets errors carry line numbers. */
+export function checkFacts(data: unknown, file: string, text?: string): LoadedFacts {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new InputError('E_FACTS_SCHEMA', [
+      {
+        file,
+        line: 1,
+        column: 1,
+        message: 'Facts must be a JSON object with schemaVersion, collectedAt and sources.',
+      },
+    ]);
+  }
+  const version = (data as { schemaVersion?: unknown }).schemaVersion;
+  if (version !== 1) {
+    throw new InputError('E_FACTS_VERSION', [
+      {
+        file,
+        path: 'schemaVersion',
+        message:
+          version === undefined
+            ? 'Missing schemaVersion; this trustgate reads facts of schema version 1.'
+            : `Unsupported schemaVersion ${JSON.stringify(version)}; this trustgate reads facts of schema version 1.`,
+      },
+    ]);
+  }
+  const validate = validateFacts();
+  if (!validate(data)) {
+    const problems = explainErrors(validate.errors);
+    const source = text === undefined ? undefined : safeYaml(text, file);
+    const diagnostics: Diagnostic[] = problems.map((p) => {
+      const d: Diagnostic = { file, message: p.message };
+      if (p.path.length > 0) d.path = jsonPath(p.path);
+      if (source) {
+        const pos = locate(source, p.path, p.atKey);
+        d.line = pos.line;
+        d.column = pos.column;
+      }
+      return d;
+    });
+    throw new InputError('E_FACTS_SCHEMA', diagnostics);
+  }
+  const facts = data as Facts;
+  checkUniqueIds(facts, file);
+  return complete(facts);
+}
+
+function safeYaml(text: string, file: string) {
+  try {
+    return parseYamlSource(text, file);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `tokens[3].created` */
+function jsonPath(path: (string | number)[]): string {
+  return path.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
+}
+
+function checkUniqueIds(facts: Facts, file: string): void {
+  for (const name of COLLECTIONS) {
+    const list = facts[name] as { id: string }[] | undefined;
+    if (!list) continue;
+    const seen = new Map<string, number>();
+    list.forEach((entity, index) => {
+      const first = seen.get(entity.id);
+      if (first !== undefined) {
+        throw new InputError('E_FACTS_SCHEMA', [
+          {
+            file,
+            path: `${name}[${index}].id`,
+            message: `Duplicate id; ${name}[${first}] has the same id, and ids must be unique within a collection.`,
+          },
+        ]);
+      }
+      seen.set(entity.id, index);
+    });
+  }
+}
+
+function complete(facts: Facts): LoadedFacts {
+  return {
+    schemaVersion: 1,
+    collectedAt: facts.collectedAt,
+    sources: facts.sources,
+    tokens: facts.tokens ?? [],
+    accounts: facts.accounts ?? [],
+    packages: facts.packages ?? [],
+    orgs: facts.orgs ?? [],
+    workflows: facts.workflows ?? [],
+    npmrc: facts.npmrc ?? [],
+    manifests: facts.manifests ?? [],
+  };
+}
+
+/**
+ * Merge facts files (shards, or a hand-written attestation over collected facts).
+ * Sources add up; entities merge by id, and a later file wins for the same id.
+ * The merged `collectedAt` is the latest one.
+ */
+export function mergeFacts(list: readonly LoadedFacts[]): LoadedFacts {
+  if (list.length === 1) return list[0]!;
+  const merged = complete({ schemaVersion: 1, collectedAt: list[0]!.collectedAt, sources: [] });
+  for (const facts of list) {
+    if (Date.parse(facts.collectedAt) > Date.parse(merged.collectedAt))
+      merged.collectedAt = facts.collectedAt;
+    merged.sources.push(...facts.sources);
+  }
+  for (const name of COLLECTIONS) {
+    const byId = new Map<string, unknown>();
+    for (const facts of list)
+      for (const entity of facts[name] as { id: string }[]) byId.set(entity.id, entity);
+    (merged as Record<CollectionName, unknown[]>)[name] = [...byId.values()];
+  }
+  return merged;
+}

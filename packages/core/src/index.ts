@@ -1,0 +1,30 @@
+export {
+  type Diagnostic,
+  describeError,
+  didYouMean,
+  ExitCode,
+  formatDiagnostic,
+  InputError,
+  type SourcePosition,
+  suggest,
+  TrustgateError,
+} from './errors.js';
+export { compareFindings, type EvaluateInput, evaluate, fingerprint } from './evaluate.js';
+export * from './facts.js';
+export { checkFacts, loadFacts, mergeFacts, parseFacts } from './facts-load.js';
+export {
+  type CompiledException,
+  type CompiledOverride,
+  createPolicy,
+  type EffectivePolicy,
+  type EffectiveRule,
+  type LoadPolicyOptions,
+  listPresets,
+  loadPolicy,
+  type RuleRegistry,
+  type SetBy,
+} from './policy.js';
+export * from './result.js';
+export * from './rule.js';
+export { createAjv, parseDateOrDateTime } from './schema.js';
+export { loadSchema } from './schemas.js';

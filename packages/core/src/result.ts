@@ -1,0 +1,114 @@
+export type Level = 'error' | 'warning' | 'note' | 'off';
+export type ActiveLevel = Exclude<Level, 'off'>;
+export const LEVELS: readonly Level[] = ['error', 'warning', 'note', 'off'];
+export const LEVEL_RANK: Record<Level, number> = { error: 3, warning: 2, note: 1, off: 0 };
+
+/** The id of the finding the engine reports when a rule throws. */
+export const RULE_FAILED = 'trustgate/rule-failed';
+
+export interface ExceptionRef {
+  rule: string;
+  subject: string;
+  reason: string;
+  ticket?: string;
+  owner?: string;
+  /** As written in the policy: YYYY-MM-DD or a date-time. */
+  expires: string;
+}
+
+export interface Location {
+  file: string;
+  line?: number;
+  column?: number;
+  endLine?: number;
+  endColumn?: number;
+}
+
+export interface Finding {
+  ruleId: string;
+  level: ActiveLevel;
+  message: string;
+  subject: string;
+  location?: Location;
+  /** Stable across runs for the same rule and subject (and key). */
+  fingerprint: string;
+  helpUri?: string;
+  indeterminate?: boolean;
+  /** An active exception waives the finding: it is reported but does not fail the gate. */
+  exception?: ExceptionRef;
+  /** An exception matched, but it has expired: the finding counts again. */
+  expiredException?: ExceptionRef;
+}
+
+export interface Summary {
+  /** Findings not waived, by level. */
+  error: number;
+  warning: number;
+  note: number;
+  /** Findings waived by an active exception. */
+  waived: number;
+  /** Findings (waived or not) that are indeterminate. */
+  indeterminate: number;
+  /** Findings whose exception has expired. */
+  expiredExceptions: number;
+  /** A rule threw. */
+  ruleFailures: number;
+  total: number;
+}
+
+export interface RuleSummary {
+  id: string;
+  level: ActiveLevel;
+  description: string;
+  docs: string;
+  securitySeverity: number;
+}
+
+/** The documented input of every reporter. Version 1. */
+export interface RunResult {
+  version: 1;
+  tool: { name: string; version: string };
+  policy: { name: string; file: string };
+  /** The evaluation time, ISO 8601. */
+  now: string;
+  summary: Summary;
+  /** Sorted: rule id, subject, file, line, message. */
+  findings: Finding[];
+  /** The rules that ran, with their effective level. */
+  rules: RuleSummary[];
+}
+
+export function summarize(findings: readonly Finding[]): Summary {
+  const s: Summary = {
+    error: 0,
+    warning: 0,
+    note: 0,
+    waived: 0,
+    indeterminate: 0,
+    expiredExceptions: 0,
+    ruleFailures: 0,
+    total: findings.length,
+  };
+  for (const f of findings) {
+    if (f.exception) s.waived++;
+    else s[f.level]++;
+    if (f.indeterminate) s.indeterminate++;
+    if (f.expiredException) s.expiredExceptions++;
+    if (f.ruleId === RULE_FAILED) s.ruleFailures++;
+  }
+  return s;
+}
+
+/** The exit code DESIGN.md fixes, from the result and `--fail-on`. */
+export function exitCodeFor(
+  result: Pick<RunResult, 'findings' | 'summary'>,
+  failOn: Level | 'never',
+): number {
+  if (result.summary.ruleFailures > 0) return 3;
+  if (failOn === 'never') return 0;
+  const threshold = LEVEL_RANK[failOn === 'off' ? 'error' : failOn];
+  for (const f of result.findings) {
+    if (!f.exception && LEVEL_RANK[f.level] >= threshold) return 1;
+  }
+  return 0;
+}

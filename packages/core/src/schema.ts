@@ -1,0 +1,202 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import * as addFormatsModule from 'ajv-formats';
+import { didYouMean } from './errors.js';
+
+// ajv-formats is CommonJS; its default export arrives as the module object under NodeNext.
+const addFormats = addFormatsModule.default as unknown as typeof addFormatsModule.default.default;
+
+/** A new ajv instance with trustgate's settings: all errors, formats, strict schemas. */
+export function createAjv(options: { useDefaults?: boolean } = {}): Ajv {
+  const ajv = new Ajv({
+    allErrors: true,
+    verbose: true,
+    strict: true,
+    strictRequired: false,
+    allowUnionTypes: true,
+    useDefaults: options.useDefaults ?? false,
+  });
+  addFormats(ajv, ['date', 'date-time', 'uri', 'regex']);
+  ajv.addFormat('trustgate-date', {
+    type: 'string',
+    validate: (s: string) => parseDateOrDateTime(s) !== undefined,
+  });
+  return ajv;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * A calendar date (YYYY-MM-DD) or an ISO 8601 date and time with a zone.
+ * Returns the instant the value ends: a date lasts through the end of that day, UTC.
+ */
+export function parseDateOrDateTime(value: string): Date | undefined {
+  const date = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (date) {
+    const [y, m, d] = [Number(date[1]), Number(date[2]), Number(date[3])];
+    const t = Date.UTC(y, m - 1, d);
+    const back = new Date(t);
+    if (back.getUTCFullYear() !== y || back.getUTCMonth() !== m - 1 || back.getUTCDate() !== d)
+      return undefined;
+    return new Date(t + DAY_MS);
+  }
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i.test(value)) return undefined;
+  const t = Date.parse(value);
+  if (Number.isNaN(t)) return undefined;
+  // Date.parse rolls 2026-02-30 over to March; reject dates that do not exist.
+  const [y, m, d] = value.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const day = new Date(Date.UTC(y, m - 1, d));
+  if (day.getUTCMonth() !== m - 1 || day.getUTCDate() !== d) return undefined;
+  return new Date(t);
+}
+
+/** One schema violation, in words, with the path to the value it is about. */
+export interface SchemaProblem {
+  path: (string | number)[];
+  /** The violation is about a key name (point at the key, not its value). */
+  atKey: boolean;
+  message: string;
+}
+
+const MAX_PROBLEMS = 10;
+
+/**
+ * Turn ajv's errors into one sentence each. Values are never quoted: a facts
+ * or policy value may be a secret someone pasted by mistake.
+ */
+export function explainErrors(errors: readonly ErrorObject[] | null | undefined): SchemaProblem[] {
+  if (!errors || errors.length === 0) return [];
+  // `if` only says which branch failed; the branch's own errors say why.
+  let list = errors.filter((e) => e.keyword !== 'if');
+  // anyOf: keep the errors from the branch that got furthest; if none went deeper, one summary.
+  const anyOfs = list.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf');
+  for (const alt of anyOfs) {
+    const p = alt.instancePath;
+    // The branches' own failures at this path ("must be null"), as opposed to errors inside the value.
+    const atAlt = list.filter(
+      (e) => e !== alt && e.instancePath === p && e.schemaPath.startsWith(`${alt.schemaPath}/`),
+    );
+    const deeper = list.some((e) => e.instancePath.startsWith(`${p}/`));
+    list = list.filter((e) => !atAlt.includes(e) && !(deeper && e === alt));
+    if (!deeper) {
+      const types = atAlt.filter((e) => e.keyword === 'type').map((e) => String(e.params.type));
+      (alt as ErrorObject & { summary?: string }).summary =
+        types.length > 0
+          ? `must be ${joinOr(types.flatMap((t) => t.split(',')))}.`
+          : 'does not match any allowed form.';
+    }
+  }
+  const seen = new Set<string>();
+  const out: SchemaProblem[] = [];
+  for (const e of list) {
+    const problem = explainOne(e);
+    const key = `${problem.path.join('\0')}\0${problem.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(problem);
+  }
+  if (out.length > MAX_PROBLEMS) {
+    const rest = out.length - MAX_PROBLEMS;
+    out.length = MAX_PROBLEMS;
+    out.push({ path: [], atKey: false, message: `And ${rest} more problem${rest === 1 ? '' : 's'}.` });
+  }
+  return out;
+}
+
+function explainOne(e: ErrorObject & { summary?: string }): SchemaProblem {
+  const path = parsePointer(e.instancePath);
+  const params = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const name = String(params.additionalProperty);
+      const known = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+      const allowed = known.length > 0 ? ` Allowed keys: ${known.join(', ')}.` : '';
+      const hint = didYouMean(name, known);
+      return { path: [...path, name], atKey: true, message: `Unknown key "${name}".${hint || allowed}` };
+    }
+    case 'required':
+      return { path, atKey: false, message: `Missing required key "${String(params.missingProperty)}".` };
+    case 'enum': {
+      const allowed = (params.allowedValues as unknown[]).filter((v) => v !== null).map(String);
+      const hint = typeof e.data === 'string' ? didYouMean(e.data, allowed) : '';
+      return {
+        path,
+        atKey: false,
+        message: `Must be one of ${allowed.map((v) => `"${v}"`).join(', ')}.${hint}`,
+      };
+    }
+    case 'const':
+      return { path, atKey: false, message: `Must be ${JSON.stringify(params.allowedValue)}.` };
+    case 'type':
+      return { path, atKey: false, message: `Must be ${joinOr(String(params.type).split(','))}.` };
+    case 'format':
+      return { path, atKey: false, message: formatMessage(String(params.format)) };
+    case 'anyOf':
+    case 'oneOf':
+      return { path, atKey: false, message: capitalize(e.summary ?? 'does not match any allowed form.') };
+    case 'minItems':
+      return {
+        path,
+        atKey: false,
+        message: `Must have at least ${String(params.limit)} item${params.limit === 1 ? '' : 's'}.`,
+      };
+    case 'uniqueItems':
+      return { path, atKey: false, message: 'Must not list the same item twice.' };
+    case 'minLength':
+      return {
+        path,
+        atKey: false,
+        message: params.limit === 1 ? 'Must not be empty.' : `${capitalize(e.message ?? '')}.`,
+      };
+    case 'minProperties':
+      return { path, atKey: false, message: 'Must not be empty.' };
+    default:
+      return { path, atKey: false, message: `${capitalize(e.message ?? 'is invalid')}.` };
+  }
+}
+
+function formatMessage(format: string): string {
+  switch (format) {
+    case 'date-time':
+      return 'Must be an ISO 8601 date and time, such as "2026-11-28T09:00:00Z".';
+    case 'date':
+      return 'Must be a real calendar date written as YYYY-MM-DD.';
+    case 'trustgate-date':
+      return 'Must be a real calendar date (YYYY-MM-DD) or an ISO 8601 date and time.';
+    case 'uri':
+      return 'Must be an absolute URL.';
+    default:
+      return `Must be a valid ${format}.`;
+  }
+}
+
+const TYPE_NAMES: Record<string, string> = {
+  string: 'a string',
+  number: 'a number',
+  integer: 'a whole number',
+  boolean: 'true or false',
+  object: 'a mapping',
+  array: 'a list',
+  null: 'null',
+};
+
+function joinOr(types: string[]): string {
+  const names = [...new Set(types)].map((t) => TYPE_NAMES[t] ?? t);
+  if (names.length <= 1) return names[0] ?? 'something else';
+  return `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`;
+}
+
+function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/** `/a/0/b` → `['a', 0, 'b']` */
+export function parsePointer(pointer: string): (string | number)[] {
+  if (pointer === '') return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^(0|[1-9]\d*)$/.test(s) ? Number(s) : s));
+}
+
+export type { ValidateFunction };

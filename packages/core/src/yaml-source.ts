@@ -1,0 +1,143 @@
+import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import { type Diagnostic, InputError } from './errors.js';
+
+/** A parsed YAML (or JSON) file that can say where any key path sits. */
+export interface SourceFile {
+  file: string;
+  doc: Document.Parsed;
+  lines: LineCounter;
+}
+
+/** The most aliases a document may expand; bounds "billion laughs" input. */
+export const MAX_ALIAS_COUNT = 100;
+
+/**
+ * Parse YAML keeping source positions. Syntax errors become an InputError with
+ * one diagnostic each; the parser's own messages are used without the source
+ * excerpt it would quote (the excerpt could hold a secret).
+ */
+export function parseYamlSource(text: string, file: string, code = 'E_YAML'): SourceFile {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, {
+    lineCounter: lines,
+    prettyErrors: false,
+    uniqueKeys: true,
+    keepSourceTokens: false,
+    strict: true,
+  });
+  if (doc.errors.length > 0) {
+    const diagnostics: Diagnostic[] = doc.errors.slice(0, 5).map((e) => {
+      const pos = lines.linePos(e.pos[0]);
+      return {
+        file,
+        line: pos.line,
+        column: pos.col,
+        message: `Invalid YAML: ${yamlMessage(e.code, e.message)}`,
+      };
+    });
+    throw new InputError(code, diagnostics);
+  }
+  return { file, doc, lines };
+}
+
+/** Turn the document into plain data; aliases are bounded. */
+export function toData(source: SourceFile): unknown {
+  try {
+    return source.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const aliases = /alias/i.test(message);
+    throw new InputError('E_YAML', [
+      {
+        file: source.file,
+        line: 1,
+        column: 1,
+        message: aliases
+          ? `Invalid YAML: the document expands aliases too often (more than ${MAX_ALIAS_COUNT}); this looks like an alias bomb.`
+          : `Invalid YAML: ${firstSentence(message)}`,
+      },
+    ]);
+  }
+}
+
+const YAML_MESSAGES: Record<string, string> = {
+  DUPLICATE_KEY: 'a key appears twice in the same mapping.',
+  TAB_AS_INDENT: 'tabs are not allowed for indentation; use spaces.',
+  BAD_INDENT: 'the indentation is inconsistent.',
+  MISSING_CHAR: 'a closing quote or bracket is missing.',
+  MULTIPLE_DOCS: 'the file holds more than one YAML document; use one.',
+  BLOCK_AS_IMPLICIT_KEY: 'a block value is used as a key; check the indentation.',
+  MULTILINE_IMPLICIT_KEY: 'a key runs over more than one line; check the indentation or a missing colon.',
+  UNEXPECTED_TOKEN: 'unexpected text here; check the indentation and quoting.',
+};
+
+function yamlMessage(code: string, message: string): string {
+  return YAML_MESSAGES[code] ?? lowerFirst(firstSentence(message));
+}
+
+function firstSentence(message: string): string {
+  const line = message.split('\n')[0] ?? message;
+  const trimmed = line.replace(/ at line \d+, column \d+.*$/, '').trim();
+  return /[.?!]$/.test(trimmed) ? trimmed : `${trimmed}.`;
+}
+
+function lowerFirst(s: string): string {
+  return s.charAt(0).toLowerCase() + s.slice(1);
+}
+
+/** Where a key path points: the key itself, or its value. */
+export interface Located {
+  line: number;
+  column: number;
+}
+
+/**
+ * The position of the node at `path`. With `key: true` and a mapping entry,
+ * the position of the key rather than the value. Walks as deep as the path
+ * exists and returns the deepest node found, so a missing key points at its parent.
+ */
+export function locate(source: SourceFile, path: readonly (string | number)[], key = false): Located {
+  let node: unknown = source.doc.contents;
+  let keyNode: Node | undefined;
+  let found: Node | undefined = isNodeLike(node) ? node : undefined;
+  for (let i = 0; i < path.length; i++) {
+    const seg = path[i];
+    keyNode = undefined;
+    if (isMap(node)) {
+      const pair = node.items.find(
+        (p) => (isScalar(p.key) ? String(p.key.value) : String(p.key)) === String(seg),
+      );
+      if (!pair) break;
+      keyNode = isNodeLike(pair.key) ? pair.key : undefined;
+      node = pair.value;
+      found = isNodeLike(node) ? node : (keyNode ?? found);
+    } else if (isSeq(node) && typeof seg === 'number') {
+      node = node.items[seg];
+      if (!isNodeLike(node)) break;
+      found = node;
+    } else {
+      break;
+    }
+    if (i === path.length - 1 && key && keyNode) found = keyNode;
+  }
+  const offset = found?.range?.[0] ?? 0;
+  const pos = source.lines.linePos(offset);
+  return { line: pos.line, column: pos.col };
+}
+
+function isNodeLike(value: unknown): value is Node {
+  return typeof value === 'object' && value !== null && 'range' in value;
+}
+
+/** A diagnostic at `path` in `source`. */
+export function diagnosticAt(
+  source: SourceFile,
+  path: readonly (string | number)[],
+  message: string,
+  options: { key?: boolean; pathText?: string } = {},
+): Diagnostic {
+  const pos = locate(source, path, options.key ?? false);
+  const d: Diagnostic = { file: source.file, line: pos.line, column: pos.column, message };
+  if (options.pathText !== undefined) d.path = options.pathText;
+  return d;
+}

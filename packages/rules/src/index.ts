@@ -1,0 +1,16 @@
+import type { AnyRule, Plugin } from '@trustgate/core';
+import { noClassicTokens } from './no-classic-tokens.js';
+import { tokenMaxAge } from './token-max-age.js';
+import { trustedPublishing } from './trusted-publishing.js';
+import { webauthn2fa } from './webauthn-2fa.js';
+
+export { DOCS_BASE } from './create-rule.js';
+export { noClassicTokens, tokenMaxAge, trustedPublishing, webauthn2fa };
+
+/** Every built-in rule, by id. */
+export const rules: Record<string, AnyRule> = Object.fromEntries(
+  [tokenMaxAge, noClassicTokens, trustedPublishing, webauthn2fa].map((r) => [r.id, r]),
+);
+
+/** The built-in rules as a plugin (ids carry no prefix). */
+export const builtinPlugin: Plugin = { name: 'trustgate', rules };
