@@ -12,8 +12,12 @@ import { createPolicy } from './policy.js';
 import type { ActiveLevel, Finding, Level } from './result.js';
 import type { AnyRule } from './rule.js';
 
-/** Facts for a case: any collection left out is empty and, unless `sources` says otherwise, complete. */
-export type PartialFacts = Partial<Omit<Facts, 'schemaVersion'>>;
+/**
+ * Facts for a case, as JSON would hold them: any collection left out is empty
+ * and, unless `sources` says otherwise, complete. They are checked against the
+ * facts schema when the case runs, so loose typing here loses nothing.
+ */
+export type PartialFacts = { [K in Exclude<keyof Facts, 'schemaVersion'>]?: unknown };
 
 export interface ValidCase {
   name: string;
@@ -44,7 +48,7 @@ export interface RuleTesterOptions {
 
 /** The facts a case describes, completed and validated against the facts schema. */
 export function caseFacts(partial: PartialFacts, rule: AnyRule, now: string): LoadedFacts {
-  const sources: Source[] = partial.sources ?? [
+  const sources = (partial.sources as Source[] | undefined) ?? [
     {
       collector: 'test',
       covers: [...COLLECTIONS.filter((c) => rule.meta.collections.includes(c))],

@@ -32,8 +32,7 @@ export const webauthn2fa = createRule<Record<string, never>>({
       }
       const reasons: string[] = [];
       if (tfa.pending) reasons.push('has not finished setting up 2FA');
-      if (tfa.mode !== 'auth-and-writes')
-        reasons.push('uses 2FA for login only, not for publishing and other writes');
+      if (tfa.mode !== 'auth-and-writes') reasons.push('uses 2FA for login only');
       if (tfa.method === 'totp') reasons.push('uses TOTP codes');
       if (reasons.length > 0) {
         ctx.report({
