@@ -40,11 +40,13 @@ export async function main(argv: string[]): Promise<number> {
         stdout(`${TOOL.version}\n`);
         return 0;
       case undefined:
+        stderr(`${USAGE}\n`);
+        return 2;
       case '--help':
       case '-h':
       case 'help':
         stdout(`${USAGE}\n`);
-        return command === undefined ? 2 : 0;
+        return 0;
       default:
         throw new TrustgateError('E_ARGS', `Unknown command "${command}". Commands: ${COMMANDS.join(', ')}.`);
     }
