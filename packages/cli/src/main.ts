@@ -1,4 +1,4 @@
-import { describeError, TrustgateError } from '@trustgate/core';
+import { describeError, didYouMean, TrustgateError } from '@trustgate/core';
 import { CHECK_USAGE, runCheck } from './check.js';
 import { removePending } from './output.js';
 import { runRules } from './rules-cmd.js';
@@ -48,7 +48,10 @@ export async function main(argv: string[]): Promise<number> {
         stdout(`${USAGE}\n`);
         return 0;
       default:
-        throw new TrustgateError('E_ARGS', `Unknown command "${command}". Commands: ${COMMANDS.join(', ')}.`);
+        throw new TrustgateError(
+          'E_ARGS',
+          `Unknown command "${command}".${didYouMean(command, COMMANDS) || ` Commands: ${COMMANDS.join(', ')}.`}`,
+        );
     }
   } catch (error) {
     if (error instanceof TrustgateError) {
