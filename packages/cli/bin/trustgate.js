@@ -4,7 +4,7 @@ let cli;
 try {
   cli = await import('../dist/main.js');
 } catch (error) {
-  if (error?.code !== 'ERR_MODULE_NOT_FOUND') throw error;
+  if (error?.code !== 'ERR_MODULE_NOT_FOUND' || !String(error.message).includes('dist/main.js')) throw error;
   process.stderr.write('trustgate: the CLI is not built; run `pnpm run build` in the trustgate checkout.\n');
   process.exit(3);
 }
