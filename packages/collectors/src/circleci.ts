@@ -1,0 +1,78 @@
+import type { WorkflowStep } from '@trustgate/core';
+import { LineCounter, parseDocument } from 'yaml';
+import { type Analysis, isNpmTokenVar, NPMJS, normalizeRegistry, type RepoContext, uniq } from './context.js';
+import { classifyPublish, redact, splitCommands, tokenWrites } from './shell.js';
+import { Y } from './ynode.js';
+
+/**
+ * Find publishing steps in a CircleCI configuration: `run` steps of every job.
+ * A job counts as OIDC when its commands use CircleCI's OIDC token
+ * (`$CIRCLE_OIDC_TOKEN` or `_V2`); CircleCI issues it to jobs that run in a context.
+ */
+export function analyzeCircleci(file: string, text: string, repo: RepoContext): Analysis {
+  const result: Analysis = { steps: [], npmrc: [], errors: [] };
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, merge: true, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    const p = lines.linePos(doc.errors[0]!.pos[0]);
+    result.errors.push({
+      entity: `file:${file}`,
+      message: `Invalid YAML at line ${p.line}, column ${p.col}; the file was not analysed.`,
+    });
+    return result;
+  }
+  const root = new Y(doc.contents, doc, lines, text);
+  for (const [jobId, , job] of root.get('jobs')?.entries() ?? []) {
+    const runs = (job.get('steps')?.items() ?? [])
+      .map((s) => s.get('run'))
+      .filter((r): r is Y => r !== undefined)
+      .map((r) => (r.isMap ? r.get('command') : r))
+      .filter((r): r is Y => r?.str() !== undefined);
+    const oidc = runs.some((r) => /CIRCLE_OIDC_TOKEN/.test(r.str()!));
+    const tokenEnv: string[] = [];
+    const tokenSecrets: string[] = [];
+    for (const [name] of job.get('environment')?.entries() ?? [])
+      if (isNpmTokenVar(name)) tokenEnv.push(name);
+    let published = 0;
+    for (const run of runs) {
+      const body = run.str()!;
+      for (const cmd of splitCommands(body)) {
+        const line = run.source().startsWith('|')
+          ? run.pos().line + 1 + cmd.line
+          : run.lineOf(body.split('\n')[cmd.line] ?? '');
+        for (const w of tokenWrites(cmd.text)) {
+          if (w.value.kind === 'env') {
+            tokenEnv.push(w.value.name);
+            tokenSecrets.push(w.value.name);
+          }
+          result.npmrc.push({
+            id: `${file}:${line}:${result.npmrc.length}`,
+            file,
+            registry: w.registry,
+            key: w.key,
+            value: w.value.kind === 'env' || w.value.kind === 'secret' ? 'env' : w.value.kind,
+            ...(w.value.kind === 'env' ? { envVar: w.value.name } : {}),
+            origin: { file, line, column: 1 },
+          });
+        }
+        const pub = classifyPublish(cmd.words, repo.scriptsAt(''));
+        if (!pub) continue;
+        published++;
+        const step: WorkflowStep = {
+          id: `${file}#${jobId}/${published}`,
+          file,
+          provider: 'circleci',
+          registry: pub.registry ? normalizeRegistry(pub.registry) : NPMJS,
+          job: jobId,
+          tool: pub.viaScript ? `${pub.tool} (npm script ${pub.viaScript})` : pub.tool,
+          command: redact(cmd.text),
+          auth: { oidc, tokenSecrets: uniq(tokenSecrets), tokenEnv: uniq(tokenEnv) },
+          provenance: pub.provenance ?? false,
+          origin: { file, line, column: 1 },
+        };
+        result.steps.push(step);
+      }
+    }
+  }
+  return result;
+}

@@ -1,0 +1,52 @@
+import type { NpmrcEntry, SourceError, WorkflowStep } from '@trustgate/core';
+import type { ManifestInfo } from './manifest.js';
+import type { ScriptLookup } from './shell.js';
+
+/** What the workflow analysers may ask about the rest of the repository. */
+export interface RepoContext {
+  /** npm scripts of the package.json in a repo-relative folder ('' is the root). */
+  scriptsAt(dir: string): ScriptLookup | undefined;
+  manifestAt(dir: string): ManifestInfo | undefined;
+  /** The root package.json and the workspace packages. */
+  manifests(): ManifestInfo[];
+  /** The text of a repo-relative file, for local includes; undefined if absent or unreadable. */
+  readText(file: string): string | undefined;
+}
+
+export interface Analysis {
+  steps: WorkflowStep[];
+  /** Credentials the CI files write or hold (always recorded without their values). */
+  npmrc: NpmrcEntry[];
+  errors: SourceError[];
+}
+
+export const NPMJS = 'https://registry.npmjs.org/';
+
+/** An environment variable that carries an npm token. */
+export function isNpmTokenVar(name: string): boolean {
+  return (
+    name === 'NODE_AUTH_TOKEN' ||
+    /^npm_config__?auth(token)?$/i.test(name) ||
+    /^YARN_NPM_AUTH_(TOKEN|IDENT)$/i.test(name) ||
+    (/npm/i.test(name) && /token|auth/i.test(name))
+  );
+}
+
+/** Secret names referenced in a value: `${{ secrets.X }}`. */
+export function secretsIn(value: string): string[] {
+  return [...value.matchAll(/secrets\.([A-Za-z0-9_-]+)/g)].map((m) => m[1]!);
+}
+
+/** A value that is an expression or a variable, not a literal. */
+export function isReference(value: string): boolean {
+  return /\$\{\{.*\}\}|^\$\{?[A-Za-z_][A-Za-z0-9_]*\}?$/.test(value.trim());
+}
+
+export function normalizeRegistry(url: string): string {
+  const u = url.trim();
+  return u.endsWith('/') ? u : `${u}/`;
+}
+
+export function uniq<T>(list: T[]): T[] {
+  return [...new Set(list)];
+}

@@ -1,0 +1,114 @@
+import { type Document, isAlias, isMap, isPair, isScalar, isSeq, type LineCounter, type Node } from 'yaml';
+
+/**
+ * A read-only view of a YAML node that resolves aliases and `<<` merge keys,
+ * and knows its own source position. CI files lean on anchors; this lets the
+ * analysers read them as CI systems do while keeping exact lines.
+ */
+export class Y {
+  constructor(
+    readonly node: unknown,
+    readonly doc: Document.Parsed,
+    readonly lines: LineCounter,
+    readonly text: string,
+  ) {}
+
+  private wrap(node: unknown): Y {
+    return new Y(node, this.doc, this.lines, this.text);
+  }
+
+  private resolved(): unknown {
+    let n = this.node;
+    for (let i = 0; i < 20 && isAlias(n); i++) n = n.resolve(this.doc);
+    return n;
+  }
+
+  get isMap(): boolean {
+    return isMap(this.resolved());
+  }
+
+  get isSeq(): boolean {
+    return isSeq(this.resolved());
+  }
+
+  /** Map entries, own keys over merged ones, in source order. */
+  entries(): [string, Y, Y][] {
+    const n = this.resolved();
+    if (!isMap(n)) return [];
+    const own: [string, Y, Y][] = [];
+    const merged: [string, Y, Y][] = [];
+    for (const pair of n.items) {
+      if (!isPair(pair)) continue;
+      const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+      if (key === '<<') {
+        const sources = this.wrap(pair.value);
+        const list = sources.isSeq ? sources.items() : [sources];
+        for (const src of list) merged.push(...src.entries());
+      } else {
+        own.push([key, this.wrap(pair.key), this.wrap(pair.value)]);
+      }
+    }
+    const seen = new Set(own.map(([k]) => k));
+    return [...own, ...merged.filter(([k]) => !seen.has(k))];
+  }
+
+  get(key: string): Y | undefined {
+    return this.entries().find(([k]) => k === key)?.[2];
+  }
+
+  /** The key node of an entry, for its position. */
+  keyOf(key: string): Y | undefined {
+    return this.entries().find(([k]) => k === key)?.[1];
+  }
+
+  items(): Y[] {
+    const n = this.resolved();
+    if (!isSeq(n)) return [];
+    return n.items.map((item) => this.wrap(item));
+  }
+
+  /** A scalar as a string (numbers and booleans too); undefined for collections and null. */
+  str(): string | undefined {
+    const n = this.resolved();
+    if (!isScalar(n) || n.value === null || n.value === undefined) return undefined;
+    return String(n.value);
+  }
+
+  js(): unknown {
+    const n = this.resolved();
+    if (n === null || n === undefined) return n;
+    return (n as Node).toJS(this.doc, { maxAliasCount: 100 });
+  }
+
+  /** 1-based line and column where the node starts. */
+  pos(): { line: number; column: number } {
+    const n = this.node as Node | undefined;
+    const offset = n?.range?.[0] ?? 0;
+    const p = this.lines.linePos(offset);
+    return { line: p.line, column: p.col };
+  }
+
+  /** The node's source text (for scalars: as written, with quotes or block indicator). */
+  source(): string {
+    const n = this.node as Node | undefined;
+    if (!n?.range) return '';
+    return this.text.slice(n.range[0], n.range[1]);
+  }
+
+  /**
+   * The 1-based line of `needle` inside this scalar as written, for a command
+   * in a multi-line `run:` block. Falls back to the node's own line.
+   */
+  lineOf(needle: string): number {
+    const start = this.pos().line;
+    const n = this.node as Node | undefined;
+    if (!n?.range || needle === '') return start;
+    const src = this.source();
+    const first = needle.split('\n')[0]!.trim();
+    const at = first === '' ? -1 : src.indexOf(first);
+    if (at === -1) return start;
+    let line = start;
+    for (let i = 0; i < at; i++) if (src.charCodeAt(i) === 10) line++;
+    return line;
+  }
+}
