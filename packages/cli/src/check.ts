@@ -15,6 +15,7 @@ import {
 } from '@trustgate/core';
 import { reporters } from '@trustgate/reporters';
 import { type OptionSpec, optionHelp, parseCommandArgs } from './args.js';
+import { collectRepository } from './collect.js';
 import { writeAtomic } from './output.js';
 import { builtinRegistry, PRESET_DIR, TOOL } from './setup.js';
 
@@ -25,6 +26,11 @@ export const checkOptions = {
     help: 'The policy (default: ./trustgate.yaml, else trustgate:recommended).',
   },
   facts: { type: 'string', multiple: true, value: 'FILE', help: 'A facts file; repeat to merge several.' },
+  repo: {
+    type: 'string',
+    value: 'DIR',
+    help: 'Scan this repository in-process (default: the current folder, when no --facts is given).',
+  },
   format: {
     type: 'string',
     multiple: true,
@@ -114,8 +120,16 @@ export function parseFailOn(value: string | undefined): Level | 'never' {
   return value as Level | 'never';
 }
 
-export function defaultPolicy(cwd: string): string {
-  return existsSync(path.join(cwd, 'trustgate.yaml')) ? 'trustgate.yaml' : 'trustgate:recommended';
+/**
+ * Without --policy: ./trustgate.yaml, else the scanned repository's
+ * trustgate.yaml, else a preset: `repository` when the facts come from a
+ * repository scan alone, `recommended` otherwise.
+ */
+export function defaultPolicy(cwd: string, repo: string | undefined, scanOnly: boolean): string {
+  if (existsSync(path.join(cwd, 'trustgate.yaml'))) return 'trustgate.yaml';
+  if (repo !== undefined && existsSync(path.join(repo, 'trustgate.yaml')))
+    return path.join(repo, 'trustgate.yaml');
+  return scanOnly ? 'trustgate:repository' : 'trustgate:recommended';
 }
 
 export async function runCheck(
@@ -130,19 +144,17 @@ export async function runCheck(
   const outputs = parseFormats(values.format);
   const failOn = parseFailOn(values['fail-on']);
   const now = parseNow(values.now);
-  if (!values.facts || values.facts.length === 0) {
-    throw new TrustgateError(
-      'E_ARGS',
-      'No facts to check: pass --facts FILE (from `trustgate collect` or written by hand). Scanning a repository in-process is not available yet.',
-    );
-  }
   const cwd = process.cwd();
-  const policy = loadPolicy(values.policy ?? defaultPolicy(cwd), {
+  const factFiles = values.facts ?? [];
+  const repo = values.repo ?? (factFiles.length === 0 ? '.' : undefined);
+  const policy = loadPolicy(values.policy ?? defaultPolicy(cwd, repo, factFiles.length === 0), {
     rules: builtinRegistry(),
     presetDir: PRESET_DIR,
     cwd,
   });
-  const facts = mergeFacts(values.facts.map((f) => loadFacts(f)));
+  const loaded = factFiles.map((f) => loadFacts(f));
+  if (repo !== undefined) loaded.push(await collectRepository(repo));
+  const facts = mergeFacts(loaded);
   const result = await evaluate({ facts, policy, ...(now ? { now } : {}), tool: TOOL });
   const reporterFailed = await writeReports(result, outputs, io);
   return reporterFailed ? 3 : exitCodeFor(result, failOn);

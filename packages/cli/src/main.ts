@@ -1,5 +1,6 @@
 import { describeError, didYouMean, TrustgateError } from '@trustgate/core';
 import { CHECK_USAGE, runCheck } from './check.js';
+import { runCollect } from './collect.js';
 import { removePending } from './output.js';
 import { runRules } from './rules-cmd.js';
 import { TOOL } from './setup.js';
@@ -7,13 +8,14 @@ import { TOOL } from './setup.js';
 const USAGE = `Usage: trustgate <command> [options]
 
 Commands:
-  check    Evaluate a policy over facts and report the findings.
+  check    Evaluate a policy over facts (or a scan of this repository) and report the findings.
+  collect  Scan a repository and write its facts as JSON.
   rules    List the built-in rules.
 
 Run "trustgate <command> --help" for a command's options.
 Exit codes: 0 pass, 1 findings at or above --fail-on, 2 bad input, 3 internal failure.`;
 
-const COMMANDS = ['check', 'rules'];
+const COMMANDS = ['check', 'collect', 'rules'];
 
 /** Runs one command and returns its exit code. Never throws; never prints a stack trace. */
 export async function main(argv: string[]): Promise<number> {
@@ -33,6 +35,8 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'check':
         return await runCheck(args, { stdout, stderr, color });
+      case 'collect':
+        return await runCollect(args, { stdout });
       case 'rules':
         return runRules(args, { stdout });
       case '--version':

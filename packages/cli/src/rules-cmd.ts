@@ -1,3 +1,4 @@
+import { ruleCollections } from '@trustgate/core';
 import { rules } from '@trustgate/rules';
 import { type OptionSpec, optionHelp, parseCommandArgs } from './args.js';
 
@@ -20,7 +21,7 @@ export function runRules(args: string[], io: { stdout: (s: string) => void }): n
       defaultLevel: r.meta.defaultLevel,
       description: r.meta.description,
       docs: r.meta.docs,
-      collections: r.meta.collections,
+      collections: ruleCollections(r),
       securitySeverity: r.meta.securitySeverity,
       options: r.meta.options ?? null,
     }))

@@ -28,6 +28,8 @@ interface Scenario {
   stderr?: string;
   /** Files the command must write (relative to cwd): their exact text, or the keys of their JSON. */
   outputs?: Record<string, string | { jsonKeys: string[] }>;
+  /** Strings (secrets) that must appear in no output: stdout, stderr or any file written. */
+  mustNotContain?: string[];
   /** Files that must exist afterwards. */
   present?: string[];
   /** Files that must not exist afterwards. */
@@ -83,6 +85,18 @@ describe('CLI scenarios', () => {
             { code: 'ENOENT' },
             `${name} must not exist`,
           );
+        }
+        for (const secret of scenario.mustNotContain ?? []) {
+          assert.ok(
+            !run.stdout.includes(secret) && !run.stderr.includes(secret),
+            `${secret} leaked to the console`,
+          );
+          for (const name of [...Object.keys(scenario.outputs ?? {}), ...(scenario.present ?? [])]) {
+            assert.ok(
+              !readFileSync(path.join(cwd, name), 'utf8').includes(secret),
+              `${secret} leaked into ${name}`,
+            );
+          }
         }
         if (temp)
           assert.deepEqual(

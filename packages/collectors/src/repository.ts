@@ -64,6 +64,7 @@ export async function scanRepository(dir: string, options: ScanOptions = {}): Pr
       errors.push({ entity: `file:${rel}`, message: fileProblem(error) });
       return undefined;
     }
+    if (st.isDirectory()) return undefined;
     if (!st.isFile()) {
       errors.push({ entity: `file:${rel}`, message: 'It is not a regular file; not read.' });
       return undefined;
@@ -94,7 +95,7 @@ export async function scanRepository(dir: string, options: ScanOptions = {}): Pr
       return await fg(patterns, {
         cwd: root,
         dot: true,
-        onlyFiles: true,
+        onlyFiles: false, // symbolic links come back too: read() decides about them
         followSymbolicLinks: false,
         ignore: IGNORE,
       });
@@ -106,7 +107,7 @@ export async function scanRepository(dir: string, options: ScanOptions = {}): Pr
       return fg(patterns, {
         cwd: root,
         dot: true,
-        onlyFiles: true,
+        onlyFiles: false, // symbolic links come back too: read() decides about them
         followSymbolicLinks: false,
         ignore: IGNORE,
         suppressErrors: true,
@@ -182,7 +183,9 @@ export async function scanRepository(dir: string, options: ScanOptions = {}): Pr
     schemaVersion: 1,
     collectedAt: (options.now ?? new Date()).toISOString(),
     sources: [source],
-    workflows: dedupe(workflows),
+    workflows: dedupe(workflows).sort((a, b) =>
+      a.file < b.file ? -1 : a.file > b.file ? 1 : a.origin.line! - b.origin.line!,
+    ),
     npmrc: dedupe(npmrc),
     manifests: [...manifests.values()].map((m) => m.fact).sort((a, b) => (a.id < b.id ? -1 : 1)),
   };

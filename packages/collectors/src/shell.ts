@@ -446,7 +446,7 @@ export interface TokenWrite {
 }
 
 const WRITE_PATTERN =
-  /(?:(\/\/[^\s"'=:]+\/?):)?(_authToken|_auth|_password|npmAuthToken|npmAuthIdent)["']?\s*(?:=|\s)\s*["']?([^\s"';&|]*)/g;
+  /(?:(\/\/[^\s"'=:]+\/?):)?(_authToken|_auth|_password|npmAuthToken|npmAuthIdent)["']?\s*(?:=|\s)\s*["']?(\$\{\{[^}]*\}\}|[^\s"';&|]*)/g;
 
 /** Credentials a command writes for npm or yarn. Values are classified, never kept. */
 export function tokenWrites(command: string, defaultRegistry = 'https://registry.npmjs.org/'): TokenWrite[] {

@@ -39,7 +39,9 @@ export class Y {
     const merged: [string, Y, Y][] = [];
     for (const pair of n.items) {
       if (!isPair(pair)) continue;
-      const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+      const raw = isScalar(pair.key) ? pair.key.value : pair.key;
+      // With `merge: true` the parser gives `<<` as a symbol.
+      const key = typeof raw === 'symbol' ? (raw.description ?? '') : String(raw);
       if (key === '<<') {
         const sources = this.wrap(pair.value);
         const list = sources.isSeq ? sources.items() : [sources];

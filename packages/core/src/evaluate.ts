@@ -11,7 +11,7 @@ import {
   type RunResult,
   summarize,
 } from './result.js';
-import type { Report, RuleContext } from './rule.js';
+import { type Report, type RuleContext, ruleCollections } from './rule.js';
 
 export interface EvaluateInput {
   facts: LoadedFacts;
@@ -92,7 +92,7 @@ function mayReport(rule: EffectiveRule, policy: EffectivePolicy): boolean {
 
 /** Collections the rule reads that no source covers, or that a source covers only in part. */
 function* coverageReports(rule: EffectiveRule, facts: LoadedFacts): Generator<Report> {
-  for (const collection of rule.rule.meta.collections) {
+  for (const collection of ruleCollections(rule.rule, rule.options)) {
     const covering = facts.sources.filter((s) => s.covers.includes(collection));
     const noun = NOUNS[collection];
     if (covering.length === 0) {

@@ -9,8 +9,12 @@ export interface RuleMeta {
   description: string;
   /** Absolute URL of the rule's doc page. */
   docs: string;
-  /** The collections the rule reads. Missing or incomplete ones make its result indeterminate. */
-  collections: CollectionName[];
+  /**
+   * The collections the rule reads. Missing or incomplete ones make its result
+   * indeterminate. A function of the options when an option narrows what the
+   * rule checks (`scope: [workflows]`).
+   */
+  collections: CollectionName[] | ((options: Record<string, unknown>) => CollectionName[]);
   defaultLevel: Exclude<Level, 'off'>;
   /** SARIF `security-severity`, 0.0 to 10.0. */
   securitySeverity: number;
@@ -48,6 +52,15 @@ export interface Rule<Options = Record<string, unknown>> {
   id: string;
   meta: RuleMeta;
   check(ctx: RuleContext, options: Options): void | Promise<void>;
+}
+
+/** The collections a rule reads with these options (its defaults when none are given). */
+export function ruleCollections(
+  rule: { meta: Pick<RuleMeta, 'collections'> },
+  options: Record<string, unknown> = {},
+): CollectionName[] {
+  const c = rule.meta.collections;
+  return typeof c === 'function' ? c(options) : c;
 }
 
 /** Only adds types: a plain object with the same shape works as well. */

@@ -10,7 +10,7 @@ import { COLLECTIONS, type Facts, type LoadedFacts, type Source } from './facts.
 import { checkFacts } from './facts-load.js';
 import { createPolicy } from './policy.js';
 import type { ActiveLevel, Finding, Level } from './result.js';
-import type { AnyRule } from './rule.js';
+import { type AnyRule, ruleCollections } from './rule.js';
 
 /**
  * Facts for a case, as JSON would hold them: any collection left out is empty
@@ -47,11 +47,17 @@ export interface RuleTesterOptions {
 }
 
 /** The facts a case describes, completed and validated against the facts schema. */
-export function caseFacts(partial: PartialFacts, rule: AnyRule, now: string): LoadedFacts {
+export function caseFacts(
+  partial: PartialFacts,
+  rule: AnyRule,
+  now: string,
+  options: Record<string, unknown> = {},
+): LoadedFacts {
+  const reads = ruleCollections(rule, options);
   const sources = (partial.sources as Source[] | undefined) ?? [
     {
       collector: 'test',
-      covers: [...COLLECTIONS.filter((c) => rule.meta.collections.includes(c))],
+      covers: COLLECTIONS.filter((c) => reads.includes(c) || c in partial),
       complete: true,
     },
   ];
@@ -73,7 +79,7 @@ export async function runRule(
   if (testCase.onIndeterminate) entry.onIndeterminate = testCase.onIndeterminate;
   const policy = createPolicy([entry], `case "${testCase.name}"`);
   const result = await evaluate({
-    facts: caseFacts(testCase.facts, rule, now),
+    facts: caseFacts(testCase.facts, rule, now, testCase.options),
     policy,
     now: new Date(now),
     tool: { name: 'trustgate', version: 'test' },

@@ -1,15 +1,31 @@
 import type { AnyRule, Plugin } from '@trustgate/core';
 import { noClassicTokens } from './no-classic-tokens.js';
+import { noCommittedCredentials } from './no-committed-credentials.js';
+import { publishProvenance } from './publish-provenance.js';
 import { tokenMaxAge } from './token-max-age.js';
 import { trustedPublishing } from './trusted-publishing.js';
 import { webauthn2fa } from './webauthn-2fa.js';
 
 export { DOCS_BASE } from './create-rule.js';
-export { noClassicTokens, tokenMaxAge, trustedPublishing, webauthn2fa };
+export {
+  noClassicTokens,
+  noCommittedCredentials,
+  publishProvenance,
+  tokenMaxAge,
+  trustedPublishing,
+  webauthn2fa,
+};
 
 /** Every built-in rule, by id. */
 export const rules: Record<string, AnyRule> = Object.fromEntries(
-  [tokenMaxAge, noClassicTokens, trustedPublishing, webauthn2fa].map((r) => [r.id, r]),
+  [
+    tokenMaxAge,
+    noClassicTokens,
+    trustedPublishing,
+    webauthn2fa,
+    noCommittedCredentials,
+    publishProvenance,
+  ].map((r) => [r.id, r]),
 );
 
 /** The built-in rules as a plugin (ids carry no prefix). */

@@ -2,6 +2,7 @@ import { createRule, isNpmjs, joinAnd, PROVIDER_NAMES, type Provider } from './c
 
 export interface TrustedPublishingOptions {
   providers: Provider[];
+  scope: ('packages' | 'workflows')[];
 }
 
 export const trustedPublishing = createRule<TrustedPublishingOptions>({
@@ -9,7 +10,8 @@ export const trustedPublishing = createRule<TrustedPublishingOptions>({
   meta: {
     description:
       'Require every package to have a trusted publisher, and every publishing step to authenticate with OIDC and no token.',
-    collections: ['packages', 'workflows'],
+    collections: (options) =>
+      (options.scope as ('packages' | 'workflows')[] | undefined) ?? ['packages', 'workflows'],
     defaultLevel: 'error',
     securitySeverity: 7.5,
     rationale:
@@ -25,15 +27,23 @@ export const trustedPublishing = createRule<TrustedPublishingOptions>({
           default: ['github', 'gitlab', 'circleci'],
           description: 'The CI providers a trusted publisher may use.',
         },
+        scope: {
+          type: 'array',
+          items: { type: 'string', enum: ['packages', 'workflows'] },
+          minItems: 1,
+          uniqueItems: true,
+          default: ['packages', 'workflows'],
+          description: 'What to check: registry packages, CI publishing steps, or both.',
+        },
       },
       additionalProperties: false,
     },
   },
-  check(ctx, { providers }) {
+  check(ctx, { providers, scope }) {
     const allowed = new Set<string>(providers);
     const allowedNames = joinAnd(providers.map((p) => PROVIDER_NAMES[p])).replace(/ and /, ' or ');
 
-    for (const pkg of ctx.facts.packages) {
+    for (const pkg of scope.includes('packages') ? ctx.facts.packages : []) {
       const subject = `package:${pkg.id}`;
       if (pkg.trustedPublishers === null) {
         ctx.report({
@@ -61,7 +71,7 @@ export const trustedPublishing = createRule<TrustedPublishingOptions>({
       }
     }
 
-    for (const step of ctx.facts.workflows) {
+    for (const step of scope.includes('workflows') ? ctx.facts.workflows : []) {
       if (!isNpmjs(step.registry)) continue; // trusted publishing exists only on the public registry
       const reasons: string[] = [];
       if (!allowed.has(step.provider))

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { createAjv } from '@trustgate/core';
+import { createAjv, ruleCollections } from '@trustgate/core';
 import { runRule } from '@trustgate/core/testing';
 import { DOCS_BASE, rules } from '@trustgate/rules';
 
@@ -54,7 +54,12 @@ describe('rule docs', () => {
           new RegExp(`\\|\\s*${name}\\s*\\|\\s*([^|\\n]*?)\\s*\\|`).exec(doc)?.[1];
         assert.equal(row('Default level'), `\`${rule.meta.defaultLevel}\``);
         assert.equal(row('SARIF security-severity'), rule.meta.securitySeverity.toFixed(1));
-        assert.equal(row('Reads'), rule.meta.collections.map((c) => `\`${c}\``).join(', '));
+        assert.equal(
+          row('Reads'),
+          ruleCollections(rule)
+            .map((c) => `\`${c}\``)
+            .join(', '),
+        );
       });
 
       it('documents every option', () => {

@@ -91,14 +91,29 @@ new RuleTester().run(noClassicTokens, {
         {
           subject: 'npmrc:a:2',
           message:
-            'packages/a/.npmrc sets the legacy _auth credential for https://registry.npmjs.org/; use trusted publishing or a granular token in _authToken.',
+            'Legacy _auth credential for https://registry.npmjs.org/ in packages/a/.npmrc; use trusted publishing or a granular token in _authToken.',
           location: { file: 'packages/a/.npmrc', line: 2 },
         },
         {
           subject: 'npmrc:a:3',
           message:
-            'packages/a/.npmrc sets the legacy _password credential for https://registry.npmjs.org/; use trusted publishing or a granular token in _authToken.',
+            'Legacy _password credential for https://registry.npmjs.org/ in packages/a/.npmrc; use trusted publishing or a granular token in _authToken.',
           location: { file: 'packages/a/.npmrc', line: 3 },
+        },
+      ],
+    },
+    {
+      name: 'scope: npmrc needs no token listing',
+      options: { scope: ['npmrc'] },
+      facts: {
+        sources: [{ collector: 'repository', covers: ['npmrc'], complete: true }],
+        npmrc: [npmrc('b:1', '_auth', 'literal', 1)],
+      },
+      findings: [
+        {
+          subject: 'npmrc:b:1',
+          message:
+            'Legacy _auth credential for https://registry.npmjs.org/ in packages/a/.npmrc; use trusted publishing or a granular token in _authToken.',
         },
       ],
     },

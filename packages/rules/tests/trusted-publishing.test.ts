@@ -140,6 +140,21 @@ new RuleTester().run(trustedPublishing, {
       ],
     },
     {
+      name: 'scope: workflows checks only publishing steps, and needs no registry facts',
+      options: { scope: ['workflows'] },
+      facts: {
+        sources: [{ collector: 'repository', covers: ['workflows'], complete: true }],
+        workflows: [step('w5', {}, { oidc: false })],
+      },
+      findings: [
+        {
+          subject: 'workflow:w5',
+          message:
+            'Publishing step (npm) in job "publish" requests no OIDC token (permissions: id-token: write); publish with trusted publishing instead.',
+        },
+      ],
+    },
+    {
       name: 'packages collected, workflows not',
       facts: {
         sources: [{ collector: 'registry', covers: ['packages'], complete: true }],
