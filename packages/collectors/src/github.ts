@@ -400,8 +400,15 @@ function makeStep(s: {
   };
 }
 
-/** Every public workspace package asks for provenance in its publishConfig. */
+const provenanceByRepo = new WeakMap<RepoContext, boolean>();
+
+/** Every public workspace package asks for provenance in its publishConfig (worked out once per scan). */
 function allPublishConfigProvenance(repo: RepoContext): boolean {
-  const published = repo.manifests().filter((m) => !m.fact.private && m.fact.name);
-  return published.length > 0 && published.every((m) => m.fact.publishConfig?.provenance === true);
+  let all = provenanceByRepo.get(repo);
+  if (all === undefined) {
+    const published = repo.manifests().filter((m) => !m.fact.private && m.fact.name);
+    all = published.length > 0 && published.every((m) => m.fact.publishConfig?.provenance === true);
+    provenanceByRepo.set(repo, all);
+  }
+  return all;
 }

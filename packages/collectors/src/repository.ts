@@ -1,7 +1,17 @@
-import { lstatSync, readFileSync, realpathSync, type Stats, statSync } from 'node:fs';
+import {
+  closeSync,
+  type Dirent,
+  fstatSync,
+  lstatSync,
+  openSync,
+  readSync,
+  realpathSync,
+  statSync,
+} from 'node:fs';
 import path from 'node:path';
 import type { Facts, NpmrcEntry, Source, SourceError, WorkflowStep } from '@trustgate/core';
 import fg from 'fast-glob';
+import micromatch from 'micromatch';
 import { parse as parseYaml } from 'yaml';
 import { analyzeCircleci } from './circleci.js';
 import type { Analysis, RepoContext } from './context.js';
@@ -19,11 +29,15 @@ export interface ScanOptions {
   target?: string;
 }
 
-const CI_FILES = [
+const PATTERNS = [
   '.github/workflows/*.yml',
   '.github/workflows/*.yaml',
   '.gitlab-ci.yml',
   '.circleci/config.yml',
+  '**/.npmrc',
+  '**/package.json',
+  'pnpm-workspace.yaml',
+  'lerna.json',
 ];
 const IGNORE = ['**/node_modules/**', '**/.git/**'];
 
@@ -44,12 +58,24 @@ export async function scanRepository(dir: string, options: ScanOptions = {}): Pr
     throw new RepositoryError(`${dir}: Cannot scan: it is not a readable folder.`);
   }
 
+  /** What the walk saw of each path: a file, a link, a folder, or something else (a FIFO, a device). */
+  const seen = new Map<string, EntryKind>();
+  const kindOf = (rel: string): EntryKind | undefined => {
+    const known = seen.get(rel);
+    if (known) return known;
+    try {
+      return entryKind(lstatSync(path.join(root, rel)));
+    } catch {
+      return undefined;
+    }
+  };
+
   const read = (rel: string): string | undefined => {
     const abs = path.join(root, rel);
-    let st: Stats;
+    let kind = kindOf(rel);
+    if (kind === undefined) return undefined;
     try {
-      st = lstatSync(abs);
-      if (st.isSymbolicLink()) {
+      if (kind === 'link') {
         const target = realpathSync(abs);
         if (target !== realRoot && !target.startsWith(realRoot + path.sep)) {
           errors.push({
@@ -58,29 +84,30 @@ export async function scanRepository(dir: string, options: ScanOptions = {}): Pr
           });
           return undefined;
         }
-        st = statSync(target);
+        kind = entryKind(statSync(target));
       }
     } catch (error) {
       errors.push({ entity: `file:${rel}`, message: fileProblem(error) });
       return undefined;
     }
-    if (st.isDirectory()) return undefined;
-    if (!st.isFile()) {
+    if (kind === 'dir') return undefined;
+    if (kind !== 'file') {
+      // Never opened: reading a FIFO or a device could block the scan for ever.
       errors.push({ entity: `file:${rel}`, message: 'It is not a regular file; not read.' });
       return undefined;
     }
-    if (st.size > maxBytes) {
+    let bytes: Buffer | undefined;
+    try {
+      bytes = readBounded(abs, maxBytes);
+    } catch (error) {
+      errors.push({ entity: `file:${rel}`, message: fileProblem(error) });
+      return undefined;
+    }
+    if (bytes === undefined) {
       errors.push({
         entity: `file:${rel}`,
         message: `It is larger than ${Math.round(maxBytes / 1024)} KiB; not read.`,
       });
-      return undefined;
-    }
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(abs);
-    } catch (error) {
-      errors.push({ entity: `file:${rel}`, message: fileProblem(error) });
       return undefined;
     }
     if (bytes.includes(0)) {
@@ -90,30 +117,35 @@ export async function scanRepository(dir: string, options: ScanOptions = {}): Pr
     return bytes.toString('utf8');
   };
 
-  const glob = async (patterns: string[]): Promise<string[]> => {
-    try {
-      return await fg(patterns, {
-        cwd: root,
-        dot: true,
-        onlyFiles: false, // symbolic links come back too: read() decides about them
-        followSymbolicLinks: false,
-        ignore: IGNORE,
-      });
-    } catch (error) {
-      errors.push({
-        entity: `repository:${root}`,
-        message: `Some folders could not be listed (${fileProblem(error)})`,
-      });
-      return fg(patterns, {
-        cwd: root,
-        dot: true,
-        onlyFiles: false, // symbolic links come back too: read() decides about them
-        followSymbolicLinks: false,
-        ignore: IGNORE,
-        suppressErrors: true,
-      });
-    }
+  // One walk of the tree finds everything; symbolic links come back too (read() decides about them).
+  const walkOptions = {
+    cwd: root,
+    dot: true,
+    onlyFiles: false,
+    followSymbolicLinks: false,
+    ignore: IGNORE,
+    objectMode: true,
   };
+  let found: { path: string; dirent: Dirent }[];
+  try {
+    found = (await fg(PATTERNS, walkOptions)) as unknown as { path: string; dirent: Dirent }[];
+  } catch (error) {
+    errors.push({
+      entity: 'repository',
+      message: `Some folders could not be listed (${fileProblem(error)})`,
+    });
+    found = (await fg(PATTERNS, { ...walkOptions, suppressErrors: true })) as unknown as {
+      path: string;
+      dirent: Dirent;
+    }[];
+  }
+  for (const e of found) seen.set(e.path, entryKind(e.dirent));
+  const paths = [...seen.keys()].sort();
+  const ciFiles = paths.filter(
+    (p) => p.startsWith('.github/workflows/') || p === '.gitlab-ci.yml' || p === '.circleci/config.yml',
+  );
+  const npmrcFiles = paths.filter((p) => p === '.npmrc' || p.endsWith('/.npmrc'));
+  const packageFiles = paths.filter((p) => p === 'package.json' || p.endsWith('/package.json'));
 
   // package.json files: the root, then its workspaces (package.json, pnpm-workspace.yaml or lerna.json).
   const manifests = new Map<string, ManifestInfo>();
@@ -126,22 +158,21 @@ export async function scanRepository(dir: string, options: ScanOptions = {}): Pr
       errors.push({ entity: `file:${rel}`, message: 'It is not valid JSON; not read.' });
     }
   };
-  const [rootManifest] = await glob(['package.json']);
-  if (rootManifest) loadManifest(rootManifest);
+  if (seen.has('package.json')) loadManifest('package.json');
   const workspaceGlobs = [
     ...(manifests.get('')?.workspaces ?? []),
-    ...otherWorkspaceGlobs(read, await glob(['pnpm-workspace.yaml', 'lerna.json'])),
+    ...otherWorkspaceGlobs(
+      read,
+      ['pnpm-workspace.yaml', 'lerna.json'].filter((f) => seen.has(f)),
+    ),
   ];
-  const memberFiles = workspaceGlobs.length
-    ? await glob(
-        uniqueStrings(
-          workspaceGlobs
-            .filter((g) => !g.startsWith('!'))
-            .map((g) => `${g.replace(/\/+$/, '')}/package.json`),
-        ),
+  const members = workspaceGlobs.length
+    ? micromatch(
+        packageFiles.map((f) => path.posix.dirname(f)),
+        workspaceGlobs.map((g) => g.replace(/^\.\//, '').replace(/\/+$/, '')),
       )
-    : (await glob(['**/package.json'])).filter((f) => f !== 'package.json');
-  for (const f of memberFiles.sort()) loadManifest(f);
+    : packageFiles.map((f) => path.posix.dirname(f));
+  for (const d of members.sort()) if (d !== '.') loadManifest(`${d}/package.json`);
 
   const repo: RepoContext = {
     scriptsAt: (d) => {
@@ -160,14 +191,14 @@ export async function scanRepository(dir: string, options: ScanOptions = {}): Pr
     npmrc.push(...a.npmrc);
     errors.push(...a.errors);
   };
-  for (const file of (await glob(CI_FILES)).sort()) {
+  for (const file of ciFiles) {
     const text = read(file);
     if (text === undefined) continue;
     if (file.startsWith('.github/')) take(analyzeGithub(file, text, repo));
     else if (file === '.gitlab-ci.yml') take(analyzeGitlab(file, text, repo));
     else take(analyzeCircleci(file, text, repo));
   }
-  for (const file of (await glob(['**/.npmrc'])).sort()) {
+  for (const file of npmrcFiles) {
     const text = read(file);
     if (text !== undefined) npmrc.push(...parseNpmrc(text, file));
   }
@@ -209,6 +240,34 @@ function otherWorkspaceGlobs(read: (f: string) => string | undefined, files: str
   return out;
 }
 
+type EntryKind = 'file' | 'dir' | 'link' | 'other';
+
+function entryKind(d: { isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean }): EntryKind {
+  if (d.isSymbolicLink()) return 'link';
+  if (d.isFile()) return 'file';
+  if (d.isDirectory()) return 'dir';
+  return 'other';
+}
+
+/** The file's bytes, or undefined when it is larger than `max` (then only its size was looked at). */
+function readBounded(file: string, max: number): Buffer | undefined {
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    if (size > max) return undefined;
+    const buf = Buffer.allocUnsafe(size);
+    let off = 0;
+    while (off < size) {
+      const n = readSync(fd, buf, off, size - off, off);
+      if (n === 0) break;
+      off += n;
+    }
+    return off === size ? buf : buf.subarray(0, off);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function fileProblem(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'EACCES' || code === 'EPERM') return 'Permission denied; not read.';
@@ -217,12 +276,12 @@ function fileProblem(error: unknown): string {
   return `It could not be read (${code ?? 'error'}).`;
 }
 
-function uniqueStrings(list: string[]): string[] {
-  return [...new Set(list)];
-}
-
 /** Ids must be unique within a collection; keep the first of any repeat. */
 function dedupe<T extends { id: string }>(list: T[]): T[] {
   const seen = new Set<string>();
-  return list.filter((x) => (seen.has(x.id) ? false : (seen.add(x.id), true)));
+  return list.filter((x) => {
+    if (seen.has(x.id)) return false;
+    seen.add(x.id);
+    return true;
+  });
 }

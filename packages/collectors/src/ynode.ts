@@ -1,5 +1,8 @@
 import { type Document, isAlias, isMap, isPair, isScalar, isSeq, type LineCounter, type Node } from 'yaml';
 
+/** Entries per YAML map node: analysers ask for the same keys many times. */
+const entryCache = new WeakMap<object, [string, Y, Y][]>();
+
 /**
  * A read-only view of a YAML node that resolves aliases and `<<` merge keys,
  * and knows its own source position. CI files lean on anchors; this lets the
@@ -35,6 +38,8 @@ export class Y {
   entries(): [string, Y, Y][] {
     const n = this.resolved();
     if (!isMap(n)) return [];
+    const cached = entryCache.get(n);
+    if (cached) return cached;
     const own: [string, Y, Y][] = [];
     const merged: [string, Y, Y][] = [];
     for (const pair of n.items) {
@@ -51,7 +56,9 @@ export class Y {
       }
     }
     const seen = new Set(own.map(([k]) => k));
-    return [...own, ...merged.filter(([k]) => !seen.has(k))];
+    const all: [string, Y, Y][] = [...own, ...merged.filter(([k]) => !seen.has(k))];
+    entryCache.set(n, all);
+    return all;
   }
 
   get(key: string): Y | undefined {
