@@ -97,6 +97,45 @@ describe('repository scan', () => {
     assert.deepEqual(facts.workflows, []);
   });
 
+  it('literal tokens in workflow env and in written .npmrc lines are recorded without their value', async () => {
+    const facts = await scan({
+      '.github/workflows/release.yml': `on: push
+jobs:
+  publish:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "//registry.npmjs.org/:_authToken=${FAKE_TOKEN}" > .npmrc
+      - run: npm publish --provenance
+        env:
+          NODE_AUTH_TOKEN: ${FAKE_TOKEN}
+`,
+      'package.json': JSON.stringify({ name: 'x', publishConfig: { provenance: true } }),
+    });
+    assert.deepEqual(
+      facts.npmrc!.map((n) => [n.file, n.origin.line, n.key, n.value]),
+      [
+        ['.github/workflows/release.yml', 6, '_authToken', 'literal'],
+        ['.github/workflows/release.yml', 9, '_authToken', 'literal'],
+      ],
+    );
+    assert.deepEqual(
+      facts.workflows!.map((s) => [s.command, s.auth.tokenEnv, s.provenance]),
+      [['npm publish --provenance', ['NODE_AUTH_TOKEN'], true]],
+    );
+    assert.ok(!JSON.stringify(facts).includes(FAKE_TOKEN.slice(4)));
+  });
+
+  it('publishConfig.provenance of the package counts as asking for provenance', async () => {
+    const facts = await scan({
+      '.github/workflows/release.yml': 'on: push\njobs:\n  p:\n    steps:\n      - run: npm publish\n',
+      'package.json': JSON.stringify({ name: 'x', publishConfig: { provenance: true } }),
+    });
+    assert.deepEqual(
+      facts.workflows!.map((s) => s.provenance),
+      [true],
+    );
+  });
+
   it('a folder that does not exist cannot be scanned', async () => {
     await assert.rejects(scanRepository('/nonexistent/trustgate-repo'), {
       message: '/nonexistent/trustgate-repo: Cannot scan: it is not a readable folder.',
