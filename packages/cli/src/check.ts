@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import {
   describeError,
+  didYouMean,
   evaluate,
   exitCodeFor,
   type Level,
@@ -16,6 +18,7 @@ import {
 import { reporters } from '@trustgate/reporters';
 import { type OptionSpec, optionHelp, parseCommandArgs } from './args.js';
 import { collectRepository } from './collect.js';
+import { isPathSpecifier, loadModule } from './modules.js';
 import { writeAtomic } from './output.js';
 import { builtinRegistry, PRESET_DIR, TOOL } from './setup.js';
 
@@ -36,6 +39,10 @@ export const checkOptions = {
     multiple: true,
     value: 'NAME[=FILE]',
     help: `A report format, to stdout or to FILE; repeat for more (${Object.keys(reporters).join(', ')}). Default: text.`,
+  },
+  'omit-waived': {
+    type: 'boolean',
+    help: 'Leave waived findings out of sarif, junit and markdown (GitHub does not act on SARIF suppressions).',
   },
   'fail-on': {
     type: 'string',
@@ -64,24 +71,23 @@ export interface Output {
   file?: string;
 }
 
-/** `NAME` or `NAME=FILE`; unknown names list the valid ones. */
-export function parseFormats(specs: string[] | undefined): Output[] {
+/**
+ * `NAME` or `NAME=FILE`. NAME is a built-in format, else a reporter module: a
+ * path (`./my-reporter.js`) or a package, whose default export is a reporter.
+ */
+export async function parseFormats(specs: string[] | undefined, cwd: string): Promise<Output[]> {
   const list = specs && specs.length > 0 ? specs : ['text'];
-  const outputs = list.map((spec): Output => {
+  const outputs: Output[] = [];
+  for (const spec of list) {
+    // A Windows drive letter aside, the first '=' ends the name.
     const eq = spec.indexOf('=');
     const format = eq === -1 ? spec : spec.slice(0, eq);
     const file = eq === -1 ? undefined : spec.slice(eq + 1);
-    const reporter = reporters[format];
-    if (!reporter) {
-      throw new TrustgateError(
-        'E_ARGS',
-        `Unknown format "${format}" in --format ${spec}. Valid formats: ${Object.keys(reporters).join(', ')}.`,
-      );
-    }
     if (file === '')
       throw new TrustgateError('E_ARGS', `--format ${spec} names no file; write ${format}=FILE.`);
-    return file === undefined ? { format, reporter } : { format, reporter, file };
-  });
+    const reporter = reporters[format] ?? (await loadReporter(format, cwd, spec));
+    outputs.push(file === undefined ? { format, reporter } : { format, reporter, file });
+  }
   const toStdout = outputs.filter((o) => o.file === undefined);
   if (toStdout.length > 1) {
     throw new TrustgateError(
@@ -93,6 +99,38 @@ export function parseFormats(specs: string[] | undefined): Output[] {
     );
   }
   return outputs;
+}
+
+/** A reporter module named by path or package; a name that is neither is a typo of a built-in format. */
+async function loadReporter(name: string, cwd: string, spec: string): Promise<Reporter> {
+  if (!isPathSpecifier(name) && !resolvesFrom(name, cwd)) {
+    const builtins = Object.keys(reporters).join(', ');
+    throw new TrustgateError(
+      'E_ARGS',
+      `Unknown format "${name}" in --format ${spec}.${didYouMean(name, Object.keys(reporters)) || ` Valid formats: ${builtins}, or a reporter module (./reporter.js or an installed package).`}`,
+    );
+  }
+  const mod = await loadModule(name, cwd, 'reporter');
+  const reporter =
+    typeof mod.default === 'function'
+      ? mod.default
+      : (mod.default as { default?: unknown } | undefined)?.default;
+  if (typeof reporter !== 'function') {
+    throw new TrustgateError(
+      'E_MODULE',
+      `The reporter "${name}" does not default-export a function (result, options) => string.`,
+    );
+  }
+  return reporter as Reporter;
+}
+
+function resolvesFrom(pkg: string, cwd: string): boolean {
+  try {
+    createRequire(path.join(cwd, 'noop.js')).resolve(pkg);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** `--now`: a date (its start, UTC) or a date and time with a zone. */
@@ -141,7 +179,7 @@ export async function runCheck(
     io.stdout(`${CHECK_USAGE}\n`);
     return 0;
   }
-  const outputs = parseFormats(values.format);
+  const outputs = await parseFormats(values.format, process.cwd());
   const failOn = parseFailOn(values['fail-on']);
   const now = parseNow(values.now);
   const cwd = process.cwd();
@@ -156,7 +194,7 @@ export async function runCheck(
   if (repo !== undefined) loaded.push(await collectRepository(repo));
   const facts = mergeFacts(loaded);
   const result = await evaluate({ facts, policy, ...(now ? { now } : {}), tool: TOOL });
-  const reporterFailed = await writeReports(result, outputs, io);
+  const reporterFailed = await writeReports(result, outputs, io, values['omit-waived'] ?? false);
   return reporterFailed ? 3 : exitCodeFor(result, failOn);
 }
 
@@ -165,13 +203,18 @@ async function writeReports(
   result: RunResult,
   outputs: Output[],
   io: { stdout: (s: string | Uint8Array) => void; stderr: (s: string) => void; color: boolean },
+  omitWaived: boolean,
 ): Promise<boolean> {
   let failed = false;
   let writeError: TrustgateError | undefined;
   for (const output of outputs) {
     let data: string | Uint8Array;
     try {
-      data = await output.reporter(result, { color: output.file === undefined && io.color });
+      data = await output.reporter(result, {
+        color: output.file === undefined && io.color,
+        omitWaived,
+        warn: (message) => io.stderr(`trustgate: ${output.format}: ${message}\n`),
+      });
     } catch (error) {
       failed = true;
       io.stderr(`trustgate: the ${output.format} reporter failed: ${describeError(error)}\n`);

@@ -1,6 +1,7 @@
 import { describeError, didYouMean, TrustgateError } from '@trustgate/core';
 import { CHECK_USAGE, runCheck } from './check.js';
 import { runCollect } from './collect.js';
+import { runInit } from './init.js';
 import { removePending } from './output.js';
 import { runRules } from './rules-cmd.js';
 import { TOOL } from './setup.js';
@@ -10,12 +11,13 @@ const USAGE = `Usage: trustgate <command> [options]
 Commands:
   check    Evaluate a policy over facts (or a scan of this repository) and report the findings.
   collect  Scan a repository and write its facts as JSON.
+  init     Write a starter trustgate.yaml and GitHub Actions workflow.
   rules    List the built-in rules.
 
 Run "trustgate <command> --help" for a command's options.
 Exit codes: 0 pass, 1 findings at or above --fail-on, 2 bad input, 3 internal failure.`;
 
-const COMMANDS = ['check', 'collect', 'rules'];
+const COMMANDS = ['check', 'collect', 'init', 'rules'];
 
 /** Runs one command and returns its exit code. Never throws; never prints a stack trace. */
 export async function main(argv: string[]): Promise<number> {
@@ -37,6 +39,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runCheck(args, { stdout, stderr, color });
       case 'collect':
         return await runCollect(args, { stdout });
+      case 'init':
+        return runInit(args, { stdout });
       case 'rules':
         return runRules(args, { stdout });
       case '--version':

@@ -4,16 +4,13 @@
  * bin runs as a child process (build first: `pnpm run build`).
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import { ROOT, runCli } from './helpers.ts';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const BIN = path.join(ROOT, 'packages/cli/bin/trustgate.js');
 const DIR = new URL('scenarios/', import.meta.url);
 
 interface Scenario {
@@ -34,15 +31,6 @@ interface Scenario {
   present?: string[];
   /** Files that must not exist afterwards. */
   absent?: string[];
-}
-
-export function runCli(args: string[], cwd: string, env: Record<string, string> = {}) {
-  return spawnSync(process.execPath, [BIN, ...args], {
-    cwd,
-    encoding: 'utf8',
-    env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...env },
-    timeout: 30_000,
-  });
 }
 
 describe('CLI scenarios', () => {

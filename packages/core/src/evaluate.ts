@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { describeError } from './errors.js';
-import type { CollectionName, LoadedFacts } from './facts.js';
+import { COLLECTIONS, type CollectionName, type LoadedFacts } from './facts.js';
 import type { CompiledException, EffectivePolicy, EffectiveRule } from './policy.js';
 import {
   type ExceptionRef,
+  type FactsSummary,
   type Finding,
   type Level,
   type Location,
@@ -80,7 +81,27 @@ export async function evaluate(input: EvaluateInput): Promise<RunResult> {
         description: r.rule.meta.description,
         docs: r.rule.meta.docs,
         securitySeverity: r.rule.meta.securitySeverity,
+        ...(r.rule.meta.rationale ? { rationale: r.rule.meta.rationale } : {}),
+        collections: ruleCollections(r.rule, r.options),
+        ...(r.setBy.level ? { setBy: r.setBy.level } : {}),
       })),
+    facts: factsSummary(facts),
+  };
+}
+
+function factsSummary(facts: LoadedFacts): FactsSummary {
+  const packageFiles: Record<string, string> = {};
+  for (const m of facts.manifests) if (m.name && !(m.name in packageFiles)) packageFiles[m.name] = m.file;
+  return {
+    collectedAt: facts.collectedAt,
+    sources: facts.sources.map((s) => ({
+      collector: s.collector,
+      ...(s.target !== undefined ? { target: s.target } : {}),
+      complete: s.complete,
+      errors: s.errors?.length ?? 0,
+    })),
+    counts: Object.fromEntries(COLLECTIONS.map((c) => [c, facts[c].length])),
+    packageFiles,
   };
 }
 

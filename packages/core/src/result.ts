@@ -62,6 +62,21 @@ export interface RuleSummary {
   description: string;
   docs: string;
   securitySeverity: number;
+  /** The npm change the rule comes from. */
+  rationale?: string;
+  /** The fact collections the rule read. */
+  collections: string[];
+  /** Where the policy set the rule's level (a policy file, as given, and the line of its key). */
+  setBy?: { file: string; line: number; column: number };
+}
+
+/** What the facts held: enough for reporters to count and to anchor findings to files. */
+export interface FactsSummary {
+  collectedAt: string;
+  sources: { collector: string; target?: string; complete: boolean; errors: number }[];
+  counts: Record<string, number>;
+  /** package name → the package.json that declares it (from a repository scan). */
+  packageFiles: Record<string, string>;
 }
 
 /** The documented input of every reporter. Version 1. */
@@ -76,6 +91,7 @@ export interface RunResult {
   findings: Finding[];
   /** The rules that ran, with their effective level. */
   rules: RuleSummary[];
+  facts: FactsSummary;
 }
 
 export function summarize(findings: readonly Finding[]): Summary {

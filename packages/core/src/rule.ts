@@ -77,6 +77,10 @@ export type Reporter = (
 export interface ReporterOptions {
   /** Colour is allowed (a TTY, and NO_COLOR unset). */
   color: boolean;
+  /** Leave waived findings out (`--omit-waived`): for consumers that ignore suppressions. */
+  omitWaived?: boolean;
+  /** Say something to the person running trustgate (standard error), such as a limit reached. */
+  warn?: (message: string) => void;
 }
 
 export interface Plugin {

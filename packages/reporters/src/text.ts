@@ -1,7 +1,6 @@
 import type { Finding, Reporter, RunResult } from '@trustgate/core';
 import { createColors } from 'picocolors';
-
-const SUBJECT_ID_MAX = 24;
+import { shortSubject } from './anchor.js';
 
 /** Findings grouped by rule, then a one-line summary. Colour only when `options.color`. */
 export const text: Reporter = (result, options) => {
@@ -45,14 +44,6 @@ export const text: Reporter = (result, options) => {
 function exceptionText(e: NonNullable<Finding['exception']>): string {
   const who = [e.ticket, e.owner].filter(Boolean).join(', ');
   return `${e.expires}${who ? ` (${who})` : ''}: ${e.reason}`;
-}
-
-function shortSubject(subject: string): string {
-  const i = subject.indexOf(':');
-  const id = subject.slice(i + 1);
-  return id.length > SUBJECT_ID_MAX
-    ? `${subject.slice(0, i + 1)}${id.slice(0, SUBJECT_ID_MAX - 1)}…`
-    : subject;
 }
 
 function plural(n: number, word: string): string {

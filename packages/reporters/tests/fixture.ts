@@ -46,6 +46,12 @@ const findings: Finding[] = [
   }),
   f({
     ruleId: 'trusted-publishing',
+    level: 'error',
+    subject: 'package:@acme/legacy',
+    message: 'Package @acme/legacy has no trusted publisher; configure one.',
+  }),
+  f({
+    ruleId: 'trusted-publishing',
     level: 'warning',
     subject: 'workflow:.github/workflows/legacy-publish.yml#release/4',
     message:
@@ -76,6 +82,9 @@ export const result: RunResult = {
       description: 'Disallow classic npm tokens.',
       docs: 'https://example.test/rules/no-classic-tokens.md',
       securitySeverity: 8.5,
+      rationale: 'npm revoked classic tokens on 2025-12-09.',
+      collections: ['tokens', 'npmrc'],
+      setBy: { file: 'trustgate.yaml', line: 7, column: 3 },
     },
     {
       id: 'token-max-age',
@@ -83,6 +92,8 @@ export const result: RunResult = {
       description: 'Require young tokens.',
       docs: 'https://example.test/rules/token-max-age.md',
       securitySeverity: 8,
+      collections: ['tokens'],
+      setBy: { file: '/opt/trustgate/policies/recommended.yaml', line: 9, column: 3 },
     },
     {
       id: 'trusted-publishing',
@@ -90,6 +101,8 @@ export const result: RunResult = {
       description: 'Require trusted publishing.',
       docs: 'https://example.test/rules/trusted-publishing.md',
       securitySeverity: 7.5,
+      collections: ['packages', 'workflows'],
+      setBy: { file: 'trustgate.yaml', line: 9, column: 3 },
     },
     {
       id: 'webauthn-2fa',
@@ -97,8 +110,16 @@ export const result: RunResult = {
       description: 'Require WebAuthn.',
       docs: 'https://example.test/rules/webauthn-2fa.md',
       securitySeverity: 7,
+      collections: ['accounts'],
+      setBy: { file: 'trustgate.yaml', line: 11, column: 3 },
     },
   ],
+  facts: {
+    collectedAt: '2026-11-28T09:00:00Z',
+    sources: [{ collector: 'repository', target: 'acme/web', complete: true, errors: 0 }],
+    counts: { tokens: 3, accounts: 1, packages: 1, orgs: 0, workflows: 1, npmrc: 0, manifests: 2 },
+    packageFiles: { '@acme/legacy': 'packages/legacy/package.json', 'acme-web': 'package.json' },
+  },
 };
 
 export const clean: RunResult = { ...result, findings: [], summary: summarize([]) };

@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { parse } from 'yaml';
+import { ROOT, runCli } from './helpers.ts';
+
+function emptyRepo(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'trustgate-init-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+describe('trustgate init', () => {
+  it('writes a policy and a workflow that work as they are', () => {
+    const dir = emptyRepo();
+    const init = runCli(['init'], dir);
+    assert.equal(init.status, 0, init.stderr);
+    assert.equal(
+      init.stdout,
+      'Wrote trustgate.yaml\nWrote .github/workflows/trustgate.yml\nCommit both files. The workflow uploads its findings to code scanning (Security tab).\n',
+    );
+    // The policy is valid, and the workflow it sits next to publishes nothing: the check passes.
+    const check = runCli(['check', '--format', 'sarif=trustgate.sarif'], dir);
+    assert.equal(check.status, 0, check.stderr);
+    const sarif = JSON.parse(readFileSync(path.join(dir, 'trustgate.sarif'), 'utf8'));
+    assert.deepEqual(sarif.runs[0].results, []);
+    assert.equal(sarif.runs[0].properties.policy.file, 'trustgate.yaml');
+  });
+
+  it('the workflow has the least permissions it needs, and uploads with upload-sarif', () => {
+    const dir = emptyRepo();
+    runCli(['init', '--action', 'acme/trustgate@v1'], dir);
+    const wf = parse(readFileSync(path.join(dir, '.github/workflows/trustgate.yml'), 'utf8'));
+    assert.deepEqual(wf.permissions, { contents: 'read' });
+    const job = wf.jobs.trustgate;
+    assert.deepEqual(job.permissions, { contents: 'read', 'security-events': 'write' });
+    assert.deepEqual(
+      job.steps.map((s: { uses: string }) => s.uses),
+      ['actions/checkout@v4', 'acme/trustgate@v1', 'github/codeql-action/upload-sarif@v3'],
+    );
+    assert.equal(job.steps[2].with.sarif_file, job.steps[1].with.sarif);
+  });
+
+  it('refuses to overwrite without --force', () => {
+    const dir = emptyRepo();
+    runCli(['init'], dir);
+    const again = runCli(['init'], dir);
+    assert.equal(again.status, 2);
+    assert.equal(
+      again.stderr,
+      'trustgate: trustgate.yaml and .github/workflows/trustgate.yml already exist; nothing was written. Use --force to overwrite.\n',
+    );
+    assert.equal(runCli(['init', '--force'], dir).status, 0);
+  });
+});
+
+describe('action.yml', () => {
+  const action = parse(readFileSync(path.join(ROOT, 'action.yml'), 'utf8'));
+
+  it('is a composite action with the documented inputs', () => {
+    assert.equal(action.runs.using, 'composite');
+    assert.deepEqual(Object.keys(action.inputs), [
+      'policy',
+      'fail-on',
+      'sarif',
+      'formats',
+      'upload',
+      'omit-waived',
+      'working-directory',
+    ]);
+    for (const input of Object.values(action.inputs) as { description: string }[])
+      assert.ok(input.description);
+  });
+
+  it('never puts an input into script text (only into env)', () => {
+    for (const step of action.runs.steps as { run?: string }[]) {
+      if (step.run) assert.doesNotMatch(step.run, /\$\{\{/);
+    }
+  });
+
+  it('uploads with upload-sarif and gates on the saved exit code', () => {
+    const steps = action.runs.steps as { uses?: string; name?: string; run?: string }[];
+    assert.ok(steps.some((s) => s.uses === 'github/codeql-action/upload-sarif@v3'));
+    assert.equal(steps.at(-1)?.name, 'Gate');
+  });
+});
+
+describe('check --omit-waived', () => {
+  it('keeps a waived finding as a suppression, or leaves it out of the SARIF when asked', () => {
+    const dir = emptyRepo();
+    const files = {
+      'trustgate.yaml':
+        'apiVersion: trustgate/v1\nkind: Policy\nextends: [trustgate:repository]\nexceptions:\n  - rule: no-classic-tokens\n    subject: "npmrc:*"\n    reason: Old mirror.\n    expires: 2099-01-01\n',
+      '.npmrc': '_password=${MIRROR_PASSWORD}\n',
+    };
+    for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
+    const kept = runCli(['check', '--format', 'sarif=kept.sarif'], dir);
+    const omitted = runCli(['check', '--omit-waived', '--format', 'sarif=omitted.sarif'], dir);
+    assert.equal(kept.status, 0);
+    assert.equal(omitted.status, 0);
+    const results = (f: string) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')).runs[0].results;
+    assert.deepEqual(
+      results('kept.sarif').map((r: { suppressions: unknown }) => r.suppressions),
+      [[{ kind: 'external', status: 'accepted', justification: 'Old mirror. (until 2099-01-01)' }]],
+    );
+    assert.deepEqual(results('omitted.sarif'), []);
+  });
+});

@@ -1,0 +1,68 @@
+import type { Finding, Reporter } from '@trustgate/core';
+import { anchorOf, exceptionSummary, shortSubject, shown } from './anchor.js';
+
+const LEVEL = { error: '❌ error', warning: '⚠️ warning', note: 'ℹ️ note' } as const;
+
+/** A summary and a findings table, for $GITHUB_STEP_SUMMARY and pull-request comments. */
+export const markdown: Reporter = (result, options) => {
+  const s = result.summary;
+  const findings = shown(result, options.omitWaived);
+  const active = findings.filter((f) => !f.exception);
+  const waived = findings.filter((f) => f.exception);
+  const out: string[] = [];
+  const verdict =
+    s.error + s.warning + s.note === 0 ? '✅ No problems' : `${s.error + s.warning + s.note} problem(s)`;
+  out.push(`## trustgate: ${verdict}`, '');
+  out.push(
+    `Policy \`${cell(result.policy.name)}\` (${cell(result.policy.file)}), evaluated at ${result.now}.`,
+    '',
+  );
+  out.push('| errors | warnings | notes | waived | indeterminate | expired exceptions |');
+  out.push('|---:|---:|---:|---:|---:|---:|');
+  out.push(
+    `| ${s.error} | ${s.warning} | ${s.note} | ${s.waived} | ${s.indeterminate} | ${s.expiredExceptions} |`,
+    '',
+  );
+  if (active.length > 0) {
+    out.push('| level | rule | subject | message | where |', '|---|---|---|---|---|');
+    for (const f of active) out.push(row(f, result));
+    out.push('');
+  }
+  if (waived.length > 0) {
+    out.push(
+      '<details><summary>Waived findings</summary>',
+      '',
+      '| rule | subject | exception |',
+      '|---|---|---|',
+    );
+    for (const f of waived)
+      out.push(
+        `| ${ruleLink(f, result)} | \`${cell(shortSubject(f.subject))}\` | ${cell(exceptionSummary(f.exception!))} |`,
+      );
+    out.push('', '</details>', '');
+  }
+  return `${out.join('\n')}\n`;
+};
+
+function row(f: Finding, result: Parameters<Reporter>[0]): string {
+  const at = anchorOf(f, result);
+  const where = at.via === 'finding' ? `\`${cell(at.file)}:${at.line}\`` : '';
+  const level = `${LEVEL[f.level]}${f.indeterminate ? ' (indeterminate)' : ''}`;
+  const expired = f.expiredException ? ` Exception expired ${f.expiredException.expires}.` : '';
+  return `| ${level} | ${ruleLink(f, result)} | \`${cell(shortSubject(f.subject))}\` | ${cell(f.message)}${cell(expired)} | ${where} |`;
+}
+
+function ruleLink(f: Finding, result: Parameters<Reporter>[0]): string {
+  const docs = f.helpUri ?? result.rules.find((r) => r.id === f.ruleId)?.docs;
+  return docs ? `[${f.ruleId}](${docs})` : f.ruleId;
+}
+
+/** Table cells: no pipes, no newlines, no HTML. */
+function cell(s: string): string {
+  return s
+    .replaceAll('\\', '\\\\')
+    .replaceAll('|', '\\|')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replace(/\r?\n/g, ' ');
+}

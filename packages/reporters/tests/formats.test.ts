@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import type { Reporter } from '@trustgate/core';
+import { github, gitlab, junit, markdown } from '@trustgate/reporters';
+import { clean, result } from './fixture.ts';
+
+function matchGolden(actual: string, name: string): void {
+  const file = new URL(`golden/${name}`, import.meta.url);
+  if (process.env.UPDATE_GOLDEN === '1') writeFileSync(file, actual);
+  assert.equal(actual, readFileSync(file, 'utf8'));
+}
+
+const render = (r: Reporter, omitWaived = false) => String(r(result, { color: false, omitWaived }));
+
+describe('junit reporter', () => {
+  it('a suite per rule, a case per subject; waived findings are skipped', () =>
+    matchGolden(render(junit), 'junit.xml'));
+  it('a rule with no findings is one passing case', () => {
+    assert.match(
+      String(junit(clean, { color: false })),
+      /<testsuite name="webauthn-2fa" tests="1" failures="0" errors="0" skipped="0">\n {4}<testcase classname="webauthn-2fa" name="webauthn-2fa"\/>/,
+    );
+  });
+});
+
+describe('markdown reporter', () => {
+  it('a summary table and the findings, waived ones folded away', () =>
+    matchGolden(render(markdown), 'report.md'));
+  it('escapes table cells', () => {
+    const odd = structuredClone(result);
+    odd.findings = [{ ...result.findings[4]!, message: 'a | b <script>\nc' }];
+    assert.match(String(markdown(odd, { color: false })), /a \\\| b &lt;script&gt; c/);
+  });
+});
+
+describe('github reporter', () => {
+  it('one workflow command per finding that counts, escaped as the toolkit does', () =>
+    matchGolden(render(github), 'github.txt'));
+  it('writes nothing when there is nothing to annotate', () =>
+    assert.equal(String(github(clean, { color: false })), ''));
+});
+
+describe('gitlab reporter', () => {
+  it('Code Quality issues with unique fingerprints and one location each', () => {
+    const out = render(gitlab);
+    matchGolden(out, 'gl-code-quality.json');
+    const issues = JSON.parse(out) as {
+      fingerprint: string;
+      location: { path: string; lines: { begin: number } };
+    }[];
+    assert.equal(new Set(issues.map((i) => i.fingerprint)).size, issues.length);
+    assert.ok(issues.every((i) => i.location.path && i.location.lines.begin >= 1));
+    assert.equal(issues.length, result.findings.length - 1, 'waived findings are left out by default');
+  });
+});
