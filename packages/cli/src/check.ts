@@ -20,7 +20,7 @@ import { type OptionSpec, optionHelp, parseCommandArgs } from './args.js';
 import { collectRepository } from './collect.js';
 import { isPathSpecifier, loadModule } from './modules.js';
 import { writeAtomic } from './output.js';
-import { builtinRegistry, PRESET_DIR, TOOL } from './setup.js';
+import { policyLoadOptions, TOOL } from './setup.js';
 
 export const checkOptions = {
   policy: {
@@ -39,6 +39,11 @@ export const checkOptions = {
     multiple: true,
     value: 'NAME[=FILE]',
     help: `A report format, to stdout or to FILE; repeat for more (${Object.keys(reporters).join(', ')}). Default: text.`,
+  },
+  plugins: {
+    type: 'string',
+    value: 'all|none|LIST',
+    help: 'Which plugins the policy may load: all (default), none, or a comma-separated list of the specifiers allowed.',
   },
   'omit-waived': {
     type: 'boolean',
@@ -75,7 +80,11 @@ export interface Output {
  * `NAME` or `NAME=FILE`. NAME is a built-in format, else a reporter module: a
  * path (`./my-reporter.js`) or a package, whose default export is a reporter.
  */
-export async function parseFormats(specs: string[] | undefined, cwd: string): Promise<Output[]> {
+export async function parseFormats(
+  specs: string[] | undefined,
+  cwd: string,
+  pluginReporters: Record<string, Reporter> = {},
+): Promise<Output[]> {
   const list = specs && specs.length > 0 ? specs : ['text'];
   const outputs: Output[] = [];
   for (const spec of list) {
@@ -85,7 +94,7 @@ export async function parseFormats(specs: string[] | undefined, cwd: string): Pr
     const file = eq === -1 ? undefined : spec.slice(eq + 1);
     if (file === '')
       throw new TrustgateError('E_ARGS', `--format ${spec} names no file; write ${format}=FILE.`);
-    const reporter = reporters[format] ?? (await loadReporter(format, cwd, spec));
+    const reporter = reporters[format] ?? pluginReporters[format] ?? (await loadReporter(format, cwd, spec));
     outputs.push(file === undefined ? { format, reporter } : { format, reporter, file });
   }
   const toStdout = outputs.filter((o) => o.file === undefined);
@@ -179,17 +188,14 @@ export async function runCheck(
     io.stdout(`${CHECK_USAGE}\n`);
     return 0;
   }
-  const outputs = await parseFormats(values.format, process.cwd());
   const failOn = parseFailOn(values['fail-on']);
   const now = parseNow(values.now);
   const cwd = process.cwd();
   const factFiles = values.facts ?? [];
   const repo = values.repo ?? (factFiles.length === 0 ? '.' : undefined);
-  const policy = loadPolicy(values.policy ?? defaultPolicy(cwd, repo, factFiles.length === 0), {
-    rules: builtinRegistry(),
-    presetDir: PRESET_DIR,
-    cwd,
-  });
+  const target = values.policy ?? defaultPolicy(cwd, repo, factFiles.length === 0);
+  const policy = await loadPolicy(target, policyLoadOptions(cwd, values.plugins));
+  const outputs = await parseFormats(values.format, cwd, policy.reporters);
   const loaded = factFiles.map((f) => loadFacts(f));
   if (repo !== undefined) loaded.push(await collectRepository(repo));
   const facts = mergeFacts(loaded);

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { AnyRule, RuleRegistry } from '@trustgate/core';
+import type { AnyRule, LoadPolicyOptions, RuleRegistry } from '@trustgate/core';
 import { rules } from '@trustgate/rules';
+import { loadModule } from './modules.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -14,4 +15,27 @@ export const PRESET_DIR = fileURLToPath(new URL('../../../policies/', import.met
 
 export function builtinRegistry(): RuleRegistry {
   return new Map<string, AnyRule>(Object.entries(rules));
+}
+
+/**
+ * How policies load here: built-in rules, shipped presets, and plugins loaded
+ * as modules (TypeScript too), limited by `--plugins`.
+ */
+export function policyLoadOptions(cwd: string, plugins: string | undefined): LoadPolicyOptions {
+  const options: LoadPolicyOptions = {
+    rules: builtinRegistry(),
+    presetDir: PRESET_DIR,
+    cwd,
+    loadModule: (spec, from) => loadModule(spec, from, 'plugin'),
+  };
+  if (plugins !== undefined && plugins !== 'all') {
+    options.allowPlugins =
+      plugins === 'none'
+        ? []
+        : plugins
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean);
+  }
+  return options;
 }

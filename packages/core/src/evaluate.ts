@@ -3,12 +3,16 @@ import { describeError } from './errors.js';
 import { COLLECTIONS, type CollectionName, type LoadedFacts } from './facts.js';
 import type { CompiledException, EffectivePolicy, EffectiveRule } from './policy.js';
 import {
+  ENGINE_RULES,
+  EXCEPTION_EXPIRING,
+  EXCEPTION_STALE,
   type ExceptionRef,
   type FactsSummary,
   type Finding,
   type Level,
   type Location,
   RULE_FAILED,
+  type RuleSummary,
   type RunResult,
   summarize,
 } from './result.js';
@@ -37,6 +41,7 @@ export async function evaluate(input: EvaluateInput): Promise<RunResult> {
   const { facts, policy } = input;
   const now = input.now ?? new Date(facts.collectedAt);
   const findings: Finding[] = [];
+  const matched = new Set<CompiledException>();
 
   for (const rule of policy.rules) {
     if (!mayReport(rule, policy)) continue;
@@ -60,12 +65,14 @@ export async function evaluate(input: EvaluateInput): Promise<RunResult> {
       });
     }
     for (const report of reports) {
-      const finding = toFinding(rule, report, policy, now);
+      const finding = toFinding(rule, report, policy, now, matched);
       if (finding) findings.push(finding);
     }
   }
 
+  findings.push(...exceptionFindings(policy, now, matched));
   findings.sort(compareFindings);
+  const engineRules = Object.values(ENGINE_RULES).filter((r) => findings.some((f) => f.ruleId === r.id));
   return {
     version: 1,
     tool: input.tool,
@@ -75,16 +82,19 @@ export async function evaluate(input: EvaluateInput): Promise<RunResult> {
     findings,
     rules: policy.rules
       .filter((r) => mayReport(r, policy))
-      .map((r) => ({
-        id: r.id,
-        level: r.level === 'off' ? 'note' : r.level,
-        description: r.rule.meta.description,
-        docs: r.rule.meta.docs,
-        securitySeverity: r.rule.meta.securitySeverity,
-        ...(r.rule.meta.rationale ? { rationale: r.rule.meta.rationale } : {}),
-        collections: ruleCollections(r.rule, r.options),
-        ...(r.setBy.level ? { setBy: r.setBy.level } : {}),
-      })),
+      .map(
+        (r): RuleSummary => ({
+          id: r.id,
+          level: r.level === 'off' ? 'note' : r.level,
+          description: r.rule.meta.description,
+          docs: r.rule.meta.docs,
+          securitySeverity: r.rule.meta.securitySeverity,
+          ...(r.rule.meta.rationale ? { rationale: r.rule.meta.rationale } : {}),
+          collections: ruleCollections(r.rule, r.options),
+          ...(r.setBy.level ? { setBy: r.setBy.level } : {}),
+        }),
+      )
+      .concat(engineRules),
     facts: factsSummary(facts),
   };
 }
@@ -156,6 +166,7 @@ function toFinding(
   report: Report,
   policy: EffectivePolicy,
   now: Date,
+  matched: Set<CompiledException>,
 ): Finding | undefined {
   let level: Level = report.indeterminate ? rule.onIndeterminate : rule.level;
   const pkg = report.package ?? (report.subject.startsWith('package:') ? report.subject.slice(8) : undefined);
@@ -178,8 +189,47 @@ function toFinding(
   const location = toLocation(report);
   if (location) finding.location = location;
   if (report.indeterminate) finding.indeterminate = true;
-  applyExceptions(finding, policy.exceptions, now);
+  applyExceptions(finding, policy.exceptions, now, matched);
   return finding;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Notes about the exceptions themselves: the ones that waive nothing, and the ones about to expire. */
+function exceptionFindings(policy: EffectivePolicy, now: Date, matched: Set<CompiledException>): Finding[] {
+  const out: Finding[] = [];
+  for (const e of policy.exceptions) {
+    const subject = `exception:${e.rule}:${e.subject}`;
+    const who = [e.ticket, e.owner].filter(Boolean).join(', ');
+    const name = `The exception for rule "${e.rule}" on "${e.subject}"${who ? ` (${who})` : ''}`;
+    const location = { file: e.setBy.file, line: e.setBy.line, column: e.setBy.column };
+    const expired = now >= e.expiresAt;
+    if (!matched.has(e)) {
+      out.push({
+        ruleId: EXCEPTION_STALE,
+        level: 'note',
+        message: `${name} ${expired ? `expired on ${e.expires} and ` : ''}matches no finding; remove it.`,
+        subject,
+        location,
+        fingerprint: fingerprint(EXCEPTION_STALE, subject),
+        helpUri: ENGINE_RULES[EXCEPTION_STALE]!.docs,
+      });
+      continue;
+    }
+    const days = Math.ceil((e.expiresAt.getTime() - now.getTime()) / DAY_MS);
+    if (!expired && days <= policy.settings.expiryWarningDays) {
+      out.push({
+        ruleId: EXCEPTION_EXPIRING,
+        level: 'note',
+        message: `${name} expires on ${e.expires}, in ${days} day${days === 1 ? '' : 's'}; renew it or fix what it waives.`,
+        subject,
+        location,
+        fingerprint: fingerprint(EXCEPTION_EXPIRING, subject),
+        helpUri: ENGINE_RULES[EXCEPTION_EXPIRING]!.docs,
+      });
+    }
+  }
+  return out;
 }
 
 function toLocation(report: Report): Location | undefined {
@@ -193,10 +243,16 @@ function toLocation(report: Report): Location | undefined {
   return loc;
 }
 
-function applyExceptions(finding: Finding, exceptions: readonly CompiledException[], now: Date): void {
+function applyExceptions(
+  finding: Finding,
+  exceptions: readonly CompiledException[],
+  now: Date,
+  matched: Set<CompiledException>,
+): void {
   let expired: CompiledException | undefined;
   for (const e of exceptions) {
     if (e.rule !== finding.ruleId || !e.matchSubject(finding.subject)) continue;
+    matched.add(e);
     if (now < e.expiresAt) {
       finding.exception = exceptionRef(e);
       return;

@@ -1,11 +1,14 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { ValidateFunction } from 'ajv';
 import micromatch from 'micromatch';
+import { compileRuleSchema, type DeclarativeDefinition, declarativeRule } from './declarative.js';
 import { type Diagnostic, didYouMean, formatPath, InputError, TrustgateError } from './errors.js';
-import type { ExceptionRef, Level } from './result.js';
-import type { AnyRule } from './rule.js';
+import { COLLECTIONS } from './facts.js';
+import { type ExceptionRef, LEVEL_RANK, type Level } from './result.js';
+import type { AnyRule, Plugin, Reporter } from './rule.js';
 import { createAjv, explainErrors, parseDateOrDateTime } from './schema.js';
 import { loadSchema } from './schemas.js';
 import { diagnosticAt, locate, parseYamlSource, type SourceFile, toData } from './yaml-source.js';
@@ -27,7 +30,15 @@ export interface EffectiveRule {
   onIndeterminate: Level;
   /** Validated, with defaults from the rule's schema filled in. */
   options: Record<string, unknown>;
-  setBy: { level?: SetBy; onIndeterminate?: SetBy; options: Record<string, SetBy> };
+  setBy: {
+    level?: SetBy;
+    onIndeterminate?: SetBy;
+    options: Record<string, SetBy>;
+    locked?: SetBy;
+    defined?: SetBy;
+  };
+  /** Later layers may not weaken it. */
+  locked: boolean;
 }
 
 export interface CompiledOverride {
@@ -46,6 +57,11 @@ export interface CompiledException extends ExceptionRef {
   setBy: SetBy;
 }
 
+export interface PolicySettings {
+  /** Exceptions that expire within this many days are reported as notes. */
+  expiryWarningDays: number;
+}
+
 export interface EffectivePolicy {
   name: string;
   /** The policy file given (or the preset name). */
@@ -56,6 +72,11 @@ export interface EffectivePolicy {
   rules: EffectiveRule[];
   overrides: CompiledOverride[];
   exceptions: CompiledException[];
+  settings: PolicySettings;
+  /** Plugins loaded, in order, with the file that named them. */
+  plugins: { name: string; spec: string; setBy: SetBy }[];
+  /** Reporters from plugins, as `pluginName/reporterName`. */
+  reporters: Record<string, Reporter>;
 }
 
 export interface LoadPolicyOptions {
@@ -64,6 +85,13 @@ export interface LoadPolicyOptions {
   presetDir: string;
   /** Paths are shown relative to this folder. Default: the working directory. */
   cwd?: string;
+  /**
+   * Loads a plugin module named in `plugins:` (a path relative to `fromDir`, or
+   * a package). Without it, a policy that names plugins is refused.
+   */
+  loadModule?: (spec: string, fromDir: string) => Promise<Record<string, unknown>>;
+  /** Which plugins may load: `undefined` allows all; a list allows those specifiers only. */
+  allowPlugins?: readonly string[];
 }
 
 interface PolicyDocument {
@@ -72,10 +100,9 @@ interface PolicyDocument {
   name?: string;
   description?: string;
   extends?: string[];
-  rules?: Record<
-    string,
-    Level | { level?: Level; options?: Record<string, unknown>; onIndeterminate?: Level }
-  >;
+  plugins?: string[];
+  rules?: Record<string, Level | RuleEntryObject>;
+  settings?: { expiryWarningDays?: number };
   overrides?: { packages?: string[]; subjects?: string[]; rules: Record<string, Level> }[];
   exceptions?: {
     rule: string;
@@ -87,21 +114,45 @@ interface PolicyDocument {
   }[];
 }
 
+interface RuleEntryObject {
+  level?: Level;
+  options?: Record<string, unknown>;
+  onIndeterminate?: Level;
+  locked?: boolean;
+  select?: DeclarativeDefinition['select'];
+  where?: Record<string, unknown>;
+  assert?: Record<string, unknown>;
+  message?: string;
+  description?: string;
+  securitySeverity?: number;
+  docs?: string;
+}
+
+interface LoadedPlugin {
+  name: string;
+  spec: string;
+  index: number;
+  rules: Map<string, AnyRule>;
+  reporters: Record<string, Reporter>;
+}
+
 interface Layer {
   file: string;
   source: SourceFile;
   doc: PolicyDocument;
+  plugins: LoadedPlugin[];
 }
 
 const PRESET_PREFIX = 'trustgate:';
 let policyValidator: ValidateFunction | undefined;
 
-/** Load a policy file (or `trustgate:NAME`), its `extends` chain, and validate all of it. */
-export function loadPolicy(target: string, options: LoadPolicyOptions): EffectivePolicy {
+/** Load a policy file (or `trustgate:NAME`), its `extends` chain and plugins, and validate all of it. */
+export async function loadPolicy(target: string, options: LoadPolicyOptions): Promise<EffectivePolicy> {
   const cwd = options.cwd ?? process.cwd();
   const layers: Layer[] = [];
   const top = resolveTarget(target, cwd, options, undefined);
   collectLayers(top, options, cwd, layers, []);
+  for (const layer of layers) layer.plugins = await loadPlugins(layer, options);
   const main = layers[layers.length - 1]!;
   return merge(layers, options.rules, {
     name: main.doc.name ?? (target.startsWith(PRESET_PREFIX) ? target : path.basename(target)),
@@ -192,7 +243,7 @@ function collectLayers(
   const source = parseYamlSource(text, shown, 'E_POLICY_YAML');
   const data = toData(source);
   const doc = validateDocument(data, source);
-  const layer: Layer = { file, source, doc };
+  const layer: Layer = { file, source, doc, plugins: [] };
   const here = [...stack, file];
   (doc.extends ?? []).forEach((spec, index) => {
     const target = resolveTarget(spec, cwd, options, { layer, index });
@@ -252,6 +303,46 @@ function validateDocument(data: unknown, source: SourceFile): PolicyDocument {
   }
   const doc = data as PolicyDocument;
   const problems: Diagnostic[] = [];
+  for (const [id, entry] of Object.entries(doc.rules ?? {})) {
+    if (typeof entry !== 'object') continue;
+    const declarativeKeys = (
+      ['where', 'assert', 'message', 'description', 'securitySeverity', 'docs'] as const
+    ).filter((k) => entry[k] !== undefined);
+    if (entry.select === undefined) {
+      for (const k of declarativeKeys) {
+        problems.push(
+          diagnosticAt(
+            source,
+            ['rules', id, k],
+            `Only a declarative rule (one with "select") takes "${k}".`,
+            {
+              key: true,
+              pathText: `rules.${id}.${k}`,
+            },
+          ),
+        );
+      }
+    } else {
+      for (const k of ['assert', 'message'] as const) {
+        if (entry[k] === undefined) {
+          problems.push(
+            diagnosticAt(source, ['rules', id], `A declarative rule needs "${k}".`, {
+              key: true,
+              pathText: `rules.${id}`,
+            }),
+          );
+        }
+      }
+      if (entry.options !== undefined) {
+        problems.push(
+          diagnosticAt(source, ['rules', id, 'options'], 'A declarative rule takes no options.', {
+            key: true,
+            pathText: `rules.${id}.options`,
+          }),
+        );
+      }
+    }
+  }
   (doc.overrides ?? []).forEach((o, i) => {
     if (!o.packages && !o.subjects) {
       problems.push(
@@ -270,6 +361,96 @@ function validateDocument(data: unknown, source: SourceFile): PolicyDocument {
   return doc;
 }
 
+const PLUGIN_NAME = /^(@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*$/;
+const RULE_NAME = /^[a-z0-9][a-z0-9-]*$/;
+
+/** Load the plugins a layer names, and check their shape; any problem names the plugin and its line. */
+async function loadPlugins(layer: Layer, options: LoadPolicyOptions): Promise<LoadedPlugin[]> {
+  const out: LoadedPlugin[] = [];
+  for (const [index, spec] of (layer.doc.plugins ?? []).entries()) {
+    const fail = (message: string): never => {
+      throw new InputError('E_PLUGIN', [
+        diagnosticAt(layer.source, ['plugins', index], message, { pathText: `plugins[${index}]` }),
+      ]);
+    };
+    if (options.allowPlugins && !options.allowPlugins.includes(spec)) {
+      fail(
+        options.allowPlugins.length === 0
+          ? `Plugins are not allowed in this run (--plugins none), and the policy names "${spec}".`
+          : `The plugin "${spec}" is not on the allowed list (${options.allowPlugins.join(', ')}).`,
+      );
+    }
+    if (!options.loadModule) fail(`The plugin "${spec}" cannot be loaded here: no module loader was given.`);
+    let mod: Record<string, unknown> = {};
+    try {
+      mod = await options.loadModule!(spec, path.dirname(layer.file));
+    } catch (error) {
+      fail(`The plugin "${spec}" failed to load: ${firstLine(error)}`);
+    }
+    const plugin = (mod.default ?? mod) as Partial<Plugin> | undefined;
+    if (!plugin || typeof plugin !== 'object')
+      fail(`The plugin "${spec}" does not default-export an object { name, rules }.`);
+    if (typeof plugin!.name !== 'string' || !PLUGIN_NAME.test(plugin!.name)) {
+      fail(`The plugin "${spec}" needs a "name" of lowercase letters, digits and dashes, such as "acme".`);
+    }
+    if (!plugin!.rules || typeof plugin!.rules !== 'object')
+      fail(`The plugin "${spec}" has no "rules" object.`);
+    const rules = new Map<string, AnyRule>();
+    for (const [key, rule] of Object.entries(plugin!.rules!)) {
+      const problem = ruleShapeProblem(key, rule);
+      if (problem) fail(`The plugin "${plugin!.name}" (${spec}): rule "${key}" ${problem}`);
+      rules.set(`${plugin!.name}/${key}`, { ...(rule as AnyRule), id: `${plugin!.name}/${key}` });
+    }
+    const reporters: Record<string, Reporter> = {};
+    for (const [key, reporter] of Object.entries(plugin!.reporters ?? {})) {
+      if (typeof reporter !== 'function')
+        fail(`The plugin "${plugin!.name}" (${spec}): reporter "${key}" is not a function.`);
+      reporters[`${plugin!.name}/${key}`] = reporter;
+    }
+    out.push({ name: plugin!.name!, spec, index, rules, reporters });
+  }
+  return out;
+}
+
+/** Why a plugin's rule cannot be used, or undefined. */
+function ruleShapeProblem(key: string, rule: unknown): string | undefined {
+  if (!RULE_NAME.test(key)) return 'needs a name of lowercase letters, digits and dashes.';
+  if (!rule || typeof rule !== 'object') return 'is not a rule object { meta, check }.';
+  const r = rule as Partial<AnyRule>;
+  if (typeof r.check !== 'function') return 'has no check function.';
+  const meta = r.meta as Partial<AnyRule['meta']> | undefined;
+  if (!meta || typeof meta !== 'object') return 'has no meta.';
+  if (typeof meta.description !== 'string' || meta.description === '') return 'needs meta.description.';
+  if (typeof meta.docs !== 'string') return 'needs meta.docs (a URL).';
+  if (!(typeof meta.collections === 'function' || Array.isArray(meta.collections))) {
+    return 'needs meta.collections, the fact collections it reads.';
+  }
+  if (Array.isArray(meta.collections)) {
+    const unknown = meta.collections.find((c) => !(COLLECTIONS as readonly string[]).includes(c));
+    if (unknown !== undefined)
+      return `reads an unknown collection "${String(unknown)}".${didYouMean(String(unknown), COLLECTIONS)}`;
+  }
+  if (!['error', 'warning', 'note'].includes(meta.defaultLevel as string))
+    return 'needs meta.defaultLevel: "error", "warning" or "note".';
+  if (typeof meta.securitySeverity !== 'number' || meta.securitySeverity < 0 || meta.securitySeverity > 10) {
+    return 'needs meta.securitySeverity, a number from 0 to 10.';
+  }
+  if (meta.options !== undefined) {
+    try {
+      createAjv({ useDefaults: true }).compile(meta.options);
+    } catch (error) {
+      return `has an invalid option schema: ${firstLine(error)}`;
+    }
+  }
+  return undefined;
+}
+
+function firstLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const line = (text.split('\n')[0] ?? text).replace(/^[^:]*trustgate: /, '').trim();
+  return /[.?!]$/.test(line) ? line : `${line}.`;
+}
+
 function setByOf(layer: Layer, keyPath: (string | number)[]): SetBy {
   const pos = locate(layer.source, keyPath, true);
   return { file: layer.source.file, line: pos.line, column: pos.column };
@@ -283,23 +464,24 @@ interface Draft {
   setBy: EffectiveRule['setBy'];
   /** The last layer that named the rule, and where. */
   last: { layer: Layer; path: (string | number)[] };
+  /** The layer index that locked the rule, if one did. */
+  lockedAt?: number;
 }
 
-function merge(
-  layers: Layer[],
-  registry: RuleRegistry,
-  about: { name: string; file: string },
-): EffectivePolicy {
+function merge(layers: Layer[], base: RuleRegistry, about: { name: string; file: string }): EffectivePolicy {
   const problems: Diagnostic[] = [];
+  const registry = new Map(base);
   const drafts = new Map<string, Draft>();
-  const overrides: CompiledOverride[] = [];
+  const overrides: (CompiledOverride & { layerIndex: number })[] = [];
   const exceptions: CompiledException[] = [];
-  const known = [...registry.keys()];
+  const reporters: Record<string, Reporter> = {};
+  const plugins: EffectivePolicy['plugins'] = [];
+  const settings: PolicySettings = { expiryWarningDays: 14 };
 
   const checkRuleId = (layer: Layer, keyPath: (string | number)[], id: string): boolean => {
     if (registry.has(id)) return true;
     problems.push(
-      diagnosticAt(layer.source, keyPath, `Unknown rule "${id}".${didYouMean(id, known)}`, {
+      diagnosticAt(layer.source, keyPath, `Unknown rule "${id}".${didYouMean(id, registry.keys())}`, {
         key: keyPath[keyPath.length - 2] === 'rules',
         pathText: formatPath(keyPath),
       }),
@@ -307,9 +489,60 @@ function merge(
     return false;
   };
 
-  for (const layer of layers) {
+  layers.forEach((layer, layerIndex) => {
+    for (const plugin of layer.plugins) {
+      for (const [id, rule] of plugin.rules) {
+        if (registry.has(id) && !base.has(id) && registry.get(id) !== rule) {
+          // The same plugin named by two layers is fine; two plugins with one name are not.
+          const other = plugins.find((p) => id.startsWith(`${p.name}/`));
+          if (other && other.spec !== plugin.spec) {
+            problems.push(
+              diagnosticAt(
+                layer.source,
+                ['plugins', plugin.index],
+                `Two plugins are named "${plugin.name}": ${other.spec} and ${plugin.spec}.`,
+                {
+                  pathText: `plugins[${plugin.index}]`,
+                },
+              ),
+            );
+          }
+        }
+        registry.set(id, rule);
+      }
+      Object.assign(reporters, plugin.reporters);
+      if (!plugins.some((p) => p.spec === plugin.spec && p.name === plugin.name)) {
+        plugins.push({
+          name: plugin.name,
+          spec: plugin.spec,
+          setBy: setByOf(layer, ['plugins', plugin.index]),
+        });
+      }
+    }
+    if (layer.doc.settings?.expiryWarningDays !== undefined)
+      settings.expiryWarningDays = layer.doc.settings.expiryWarningDays;
+
     for (const [id, entry] of Object.entries(layer.doc.rules ?? {})) {
       const keyPath = ['rules', id];
+      if (typeof entry === 'object' && entry.select !== undefined) {
+        if (base.has(id) || (registry.has(id) && !drafts.get(id)?.setBy.defined)) {
+          problems.push(
+            diagnosticAt(
+              layer.source,
+              keyPath,
+              `A declarative rule cannot be named "${id}": a rule of that name exists already.`,
+              {
+                key: true,
+                pathText: formatPath(keyPath),
+              },
+            ),
+          );
+          continue;
+        }
+        const rule = defineDeclarative(layer, id, entry, problems);
+        if (!rule) continue;
+        registry.set(id, rule);
+      }
       if (!checkRuleId(layer, keyPath, id)) continue;
       const draft: Draft = drafts.get(id) ?? {
         id,
@@ -318,21 +551,58 @@ function merge(
         last: { layer, path: keyPath },
       };
       draft.last = { layer, path: keyPath };
+      if (typeof entry === 'object' && entry.select !== undefined)
+        draft.setBy.defined = setByOf(layer, keyPath);
+      const weaken = (what: string, at: (string | number)[]) => {
+        if (draft.lockedAt === undefined || draft.lockedAt >= layerIndex) return;
+        const lock = draft.setBy.locked!;
+        problems.push(
+          diagnosticAt(
+            layer.source,
+            at,
+            `Cannot ${what} of rule "${id}": ${lock.file}:${lock.line} locks it.`,
+            {
+              key: true,
+              pathText: formatPath(at),
+            },
+          ),
+        );
+      };
+      const setLevel = (level: Level, at: (string | number)[]) => {
+        const current = draft.level ?? registry.get(id)!.meta.defaultLevel;
+        if (LEVEL_RANK[level] < LEVEL_RANK[current])
+          weaken(`lower the level from ${current} to ${level}`, at);
+        draft.level = level;
+        draft.setBy.level = setByOf(layer, at);
+      };
       if (typeof entry === 'string') {
-        draft.level = entry;
-        draft.setBy.level = setByOf(layer, keyPath);
+        setLevel(entry, keyPath);
       } else {
-        if (entry.level !== undefined) {
-          draft.level = entry.level;
-          draft.setBy.level = setByOf(layer, [...keyPath, 'level']);
-        }
+        if (entry.level !== undefined) setLevel(entry.level, [...keyPath, 'level']);
         if (entry.onIndeterminate !== undefined) {
+          const current = draft.onIndeterminate ?? 'error';
+          if (LEVEL_RANK[entry.onIndeterminate] < LEVEL_RANK[current]) {
+            weaken(`lower onIndeterminate from ${current} to ${entry.onIndeterminate}`, [
+              ...keyPath,
+              'onIndeterminate',
+            ]);
+          }
           draft.onIndeterminate = entry.onIndeterminate;
           draft.setBy.onIndeterminate = setByOf(layer, [...keyPath, 'onIndeterminate']);
         }
         for (const [key, value] of Object.entries(entry.options ?? {})) {
+          if (draft.lockedAt !== undefined && draft.lockedAt < layerIndex) {
+            const looser = loosens(registry.get(id)!, key, draft.options[key], value);
+            if (looser) weaken(`${looser} option ${key}`, [...keyPath, 'options', key]);
+          }
           draft.options[key] = value;
           draft.setBy.options[key] = setByOf(layer, [...keyPath, 'options', key]);
+        }
+        if (entry.locked === true && draft.lockedAt === undefined) {
+          draft.lockedAt = layerIndex;
+          draft.setBy.locked = setByOf(layer, [...keyPath, 'locked']);
+        } else if (entry.locked === false && draft.lockedAt !== undefined && draft.lockedAt < layerIndex) {
+          weaken('unlock', [...keyPath, 'locked']);
         }
         if (entry.level === undefined && !draft.setBy.level) draft.setBy.level = setByOf(layer, keyPath);
       }
@@ -342,9 +612,29 @@ function merge(
     (layer.doc.overrides ?? []).forEach((o, i) => {
       const rules: Record<string, Level> = {};
       for (const [id, level] of Object.entries(o.rules)) {
-        if (checkRuleId(layer, ['overrides', i, 'rules', id], id)) rules[id] = level;
+        if (!checkRuleId(layer, ['overrides', i, 'rules', id], id)) continue;
+        const draft = drafts.get(id);
+        if (draft?.lockedAt !== undefined && draft.lockedAt < layerIndex) {
+          const current = draft.level ?? registry.get(id)!.meta.defaultLevel;
+          if (LEVEL_RANK[level] < LEVEL_RANK[current]) {
+            const lock = draft.setBy.locked!;
+            problems.push(
+              diagnosticAt(
+                layer.source,
+                ['overrides', i, 'rules', id],
+                `Cannot lower rule "${id}" to ${level} for some subjects: ${lock.file}:${lock.line} locks it at ${current}.`,
+                { pathText: `overrides[${i}].rules.${id}` },
+              ),
+            );
+          }
+        }
+        rules[id] = level;
       }
-      const compiled: CompiledOverride = { rules, setBy: setByOf(layer, ['overrides', i]) };
+      const compiled: CompiledOverride & { layerIndex: number } = {
+        rules,
+        setBy: setByOf(layer, ['overrides', i]),
+        layerIndex,
+      };
       if (o.packages) {
         compiled.packages = o.packages;
         compiled.matchPackage = anyOf(o.packages);
@@ -372,7 +662,7 @@ function merge(
       if (e.owner !== undefined) compiled.owner = e.owner;
       exceptions.push(compiled);
     });
-  }
+  });
 
   // Rules named only in overrides still run, off by default, so an override can turn them on.
   for (const o of overrides) {
@@ -401,10 +691,87 @@ function merge(
       onIndeterminate: draft.onIndeterminate ?? 'error',
       options,
       setBy: draft.setBy,
+      locked: draft.lockedAt !== undefined,
     });
   }
   if (problems.length > 0) throw new InputError('E_POLICY_SCHEMA', problems);
-  return { ...about, layers: layers.map((l) => l.source.file), rules, overrides, exceptions };
+  return {
+    ...about,
+    layers: layers.map((l) => l.source.file),
+    rules,
+    overrides: overrides.map(({ layerIndex: _, ...o }) => o),
+    exceptions,
+    settings,
+    plugins,
+    reporters,
+  };
+}
+
+/** Build a declarative rule, or record why its schemas do not compile. */
+function defineDeclarative(
+  layer: Layer,
+  id: string,
+  entry: RuleEntryObject,
+  problems: Diagnostic[],
+): AnyRule | undefined {
+  for (const key of ['where', 'assert'] as const) {
+    if (entry[key] === undefined) continue;
+    try {
+      compileRuleSchema(entry[key]!);
+    } catch (error) {
+      problems.push(
+        diagnosticAt(layer.source, ['rules', id, key], `Not a valid JSON Schema: ${firstLine(error)}`, {
+          pathText: `rules.${id}.${key}`,
+        }),
+      );
+      return undefined;
+    }
+  }
+  const def: DeclarativeDefinition = {
+    select: entry.select!,
+    assert: entry.assert!,
+    message: entry.message!,
+  };
+  if (entry.where) def.where = entry.where;
+  if (entry.description) def.description = entry.description;
+  if (entry.securitySeverity !== undefined) def.securitySeverity = entry.securitySeverity;
+  if (entry.docs) def.docs = entry.docs;
+  const at = locate(layer.source, ['rules', id], true);
+  return declarativeRule(id, def, `${pathToFileURL(layer.file).href}#L${at.line}`);
+}
+
+/**
+ * How a new option value weakens a locked rule, or undefined if it does not.
+ * Rules say which way is stricter in `meta.strictness`; an option they say
+ * nothing about may not change at all once locked.
+ */
+function loosens(rule: AnyRule, key: string, before: unknown, after: unknown): string | undefined {
+  const effectiveBefore = before ?? defaultOf(rule, key);
+  if (JSON.stringify(effectiveBefore) === JSON.stringify(after)) return undefined;
+  const way = rule.meta.strictness?.[key];
+  if (way === undefined) return 'change';
+  if (way === 'lower' && typeof after === 'number' && typeof effectiveBefore === 'number') {
+    return after > effectiveBefore ? 'loosen' : undefined;
+  }
+  if (way === 'higher' && typeof after === 'number' && typeof effectiveBefore === 'number') {
+    return after < effectiveBefore ? 'loosen' : undefined;
+  }
+  if ((way === 'subset' || way === 'superset') && Array.isArray(after) && Array.isArray(effectiveBefore)) {
+    const [small, big] = way === 'subset' ? [after, effectiveBefore] : [effectiveBefore, after];
+    return small.every((x) => big.includes(x)) ? undefined : 'loosen';
+  }
+  if (Array.isArray(way)) {
+    const from = way.indexOf(effectiveBefore as string);
+    const to = way.indexOf(after as string);
+    return to >= 0 && from >= 0 && to >= from ? undefined : 'loosen';
+  }
+  return 'change';
+}
+
+function defaultOf(rule: AnyRule, key: string): unknown {
+  const props = (rule.meta.options as { properties?: Record<string, { default?: unknown }> } | undefined)
+    ?.properties;
+  return props?.[key]?.default;
 }
 
 /**
@@ -438,10 +805,21 @@ export function createPolicy(
       onIndeterminate: entry.onIndeterminate ?? 'error',
       options,
       setBy: { options: {} },
+      locked: false,
     });
   }
   if (problems.length > 0) throw new InputError('E_POLICY_SCHEMA', problems);
-  return { name, file: name, layers: [], rules, overrides: [], exceptions: [] };
+  return {
+    name,
+    file: name,
+    layers: [],
+    rules,
+    overrides: [],
+    exceptions: [],
+    settings: { expiryWarningDays: 14 },
+    plugins: [],
+    reporters: {},
+  };
 }
 
 function anyOf(globs: string[]): (value: string) => boolean {

@@ -5,6 +5,40 @@ export const LEVEL_RANK: Record<Level, number> = { error: 3, warning: 2, note: 1
 
 /** The id of the finding the engine reports when a rule throws. */
 export const RULE_FAILED = 'trustgate/rule-failed';
+/** An exception that matches no finding. */
+export const EXCEPTION_STALE = 'trustgate/exception-stale';
+/** An exception that expires within the policy's warning window. */
+export const EXCEPTION_EXPIRING = 'trustgate/exception-expiring';
+
+const POLICY_DOCS = 'https://github.com/trustgate/trustgate/blob/main/docs/policy.md';
+
+/** The findings the engine itself reports, described like rules. */
+export const ENGINE_RULES: Record<string, Omit<RuleSummary, 'level'> & { level: ActiveLevel }> = {
+  [RULE_FAILED]: {
+    id: RULE_FAILED,
+    level: 'error',
+    description: 'Require every rule to run to the end; a rule that throws leaves its result unknown.',
+    docs: `${POLICY_DOCS}#rules`,
+    securitySeverity: 5,
+    collections: [],
+  },
+  [EXCEPTION_STALE]: {
+    id: EXCEPTION_STALE,
+    level: 'note',
+    description: 'Disallow exceptions that waive nothing.',
+    docs: `${POLICY_DOCS}#exceptions`,
+    securitySeverity: 1,
+    collections: [],
+  },
+  [EXCEPTION_EXPIRING]: {
+    id: EXCEPTION_EXPIRING,
+    level: 'note',
+    description: 'Enforce a look at exceptions before they expire.',
+    docs: `${POLICY_DOCS}#exceptions`,
+    securitySeverity: 1,
+    collections: [],
+  },
+};
 
 export interface ExceptionRef {
   rule: string;
@@ -53,6 +87,10 @@ export interface Summary {
   expiredExceptions: number;
   /** A rule threw. */
   ruleFailures: number;
+  /** Active exceptions that expire within the warning window. */
+  expiringExceptions: number;
+  /** Exceptions that match no finding. */
+  staleExceptions: number;
   total: number;
 }
 
@@ -103,6 +141,8 @@ export function summarize(findings: readonly Finding[]): Summary {
     indeterminate: 0,
     expiredExceptions: 0,
     ruleFailures: 0,
+    expiringExceptions: 0,
+    staleExceptions: 0,
     total: findings.length,
   };
   for (const f of findings) {
@@ -111,6 +151,8 @@ export function summarize(findings: readonly Finding[]): Summary {
     if (f.indeterminate) s.indeterminate++;
     if (f.expiredException) s.expiredExceptions++;
     if (f.ruleId === RULE_FAILED) s.ruleFailures++;
+    if (f.ruleId === EXCEPTION_EXPIRING) s.expiringExceptions++;
+    if (f.ruleId === EXCEPTION_STALE) s.staleExceptions++;
   }
   return s;
 }

@@ -22,6 +22,13 @@ export interface RuleMeta {
   options?: JsonSchema;
   /** The npm change the rule comes from, for docs and reports. */
   rationale?: string;
+  /**
+   * Which way each option is stricter, so that a locked rule can be tightened
+   * but not loosened by later policy layers: `lower` or `higher` for numbers,
+   * `subset` or `superset` for lists, or enum values from loosest to strictest.
+   * A locked option not listed here may not change at all.
+   */
+  strictness?: Record<string, 'lower' | 'higher' | 'subset' | 'superset' | readonly string[]>;
 }
 
 /** What a rule reports. Level and exceptions are the engine's business. */

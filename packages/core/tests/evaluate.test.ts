@@ -39,7 +39,7 @@ const token = (id: string, created: string, kind = 'granular') => ({
 
 async function run(policyYaml: string, f: LoadedFacts): Promise<RunResult> {
   const dir = tempDir({ 'trustgate.yaml': policyYaml });
-  return evaluate({ facts: f, policy: load(dir), tool: TOOL });
+  return evaluate({ facts: f, policy: await load(dir), tool: TOOL });
 }
 
 const brief = (f: Finding) => [f.ruleId, f.level, f.subject, f.message];
@@ -65,6 +65,8 @@ describe('evaluation', () => {
       indeterminate: 0,
       expiredExceptions: 0,
       ruleFailures: 0,
+      expiringExceptions: 0,
+      staleExceptions: 0,
       total: 3,
     });
     assert.equal(result.findings[1]!.fingerprint, fingerprint('token-max-age', 'token:b'));
@@ -241,7 +243,7 @@ describe('evaluation', () => {
       }),
     );
     const dir = tempDir({ 'trustgate.yaml': `${HEAD}rules:\n  boom: error\n  no-classic-tokens: error\n` });
-    const policy = loadPolicy(`${dir}/trustgate.yaml`, { rules: registry, presetDir: dir, cwd: dir });
+    const policy = await loadPolicy(`${dir}/trustgate.yaml`, { rules: registry, presetDir: dir, cwd: dir });
     const result = await evaluate({
       facts: facts({ tokens: [token('c', '2026-01-01', 'classic')] }),
       policy,
@@ -280,7 +282,7 @@ describe('evaluation', () => {
       }),
     );
     const dir = tempDir({ 'trustgate.yaml': `${HEAD}rules:\n  sloppy: error\n` });
-    const policy = loadPolicy(`${dir}/trustgate.yaml`, { rules: registry, presetDir: dir, cwd: dir });
+    const policy = await loadPolicy(`${dir}/trustgate.yaml`, { rules: registry, presetDir: dir, cwd: dir });
     const result = await evaluate({ facts: facts({}), policy, tool: TOOL });
     assert.deepEqual(result.findings.map(brief), [
       [
@@ -297,11 +299,19 @@ describe('evaluation', () => {
       'trustgate.yaml': `${HEAD}rules:\n  token-max-age: { options: { maxDays: 30 } }\nexceptions:\n  - rule: token-max-age\n    subject: "token:a"\n    reason: r\n    expires: 2026-12-31\n`,
     });
     const f = facts({ tokens: [token('a', '2026-11-01')] });
-    const early = await evaluate({ facts: f, policy: load(dir), tool: TOOL });
-    assert.equal(early.findings.length, 0);
+    const early = await evaluate({ facts: f, policy: await load(dir), tool: TOOL });
+    // Nothing to waive yet: the exception is stale.
+    assert.deepEqual(early.findings.map(brief), [
+      [
+        'trustgate/exception-stale',
+        'note',
+        'exception:token-max-age:token:a',
+        'The exception for rule "token-max-age" on "token:a" matches no finding; remove it.',
+      ],
+    ]);
     const later = await evaluate({
       facts: f,
-      policy: load(dir),
+      policy: await load(dir),
       now: new Date('2027-01-05T00:00:00Z'),
       tool: TOOL,
     });

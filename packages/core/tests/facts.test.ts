@@ -13,41 +13,41 @@ const valid = {
 };
 
 describe('facts loading', () => {
-  it('fills in every collection', () => {
+  it('fills in every collection', async () => {
     const facts = parseFacts(JSON.stringify(valid), 'facts.json');
     assert.equal(facts.tokens.length, 1);
     assert.deepEqual(facts.accounts, []);
     assert.deepEqual(facts.workflows, []);
   });
 
-  it('names the line and column of a JSON syntax error without quoting the text', () => {
+  it('names the line and column of a JSON syntax error without quoting the text', async () => {
     const text = '{\n  "schemaVersion": 1,\n  "collectedAt": npm_secretvalue\n}';
-    const message = errorOf(() => parseFacts(text, 'facts.json'));
+    const message = await errorOf(() => parseFacts(text, 'facts.json'));
     assert.equal(message, 'facts.json:3:18: Facts are not valid JSON: unexpected character.');
   });
 
-  it('says a truncated file ends early', () => {
+  it('says a truncated file ends early', async () => {
     assert.equal(
-      errorOf(() => parseFacts('{\n  "schemaVersion": 1,\n  "collectedAt": "2026-11-2', 'facts.json')),
+      await errorOf(() => parseFacts('{\n  "schemaVersion": 1,\n  "collectedAt": "2026-11-2', 'facts.json')),
       'facts.json:3:28: Facts are not complete JSON: the file ends inside a string; the file may be truncated.',
     );
     assert.equal(
-      errorOf(() => parseFacts('{\n  "schemaVersion": 1,\n', 'facts.json')),
+      await errorOf(() => parseFacts('{\n  "schemaVersion": 1,\n', 'facts.json')),
       'facts.json:3:1: Facts are not complete JSON: the file ends early; the file may be truncated.',
     );
   });
 
-  it('refuses another schema version', () => {
+  it('refuses another schema version', async () => {
     assert.equal(
-      errorOf(() => parseFacts(JSON.stringify({ ...valid, schemaVersion: 2 }), 'facts.json')),
+      await errorOf(() => parseFacts(JSON.stringify({ ...valid, schemaVersion: 2 }), 'facts.json')),
       'facts.json: schemaVersion: Unsupported schemaVersion 2; this trustgate reads facts of schema version 1.',
     );
   });
 
-  it('names the JSON path, line and column of a wrong type', () => {
+  it('names the JSON path, line and column of a wrong type', async () => {
     const bad = { ...valid, tokens: [{ ...valid.tokens[0], access: 'admin', created: '2026-13-01' }] };
     assert.equal(
-      errorOf(() => parseFacts(JSON.stringify(bad, null, 2), 'facts.json')),
+      await errorOf(() => parseFacts(JSON.stringify(bad, null, 2), 'facts.json')),
       [
         'facts.json:17:17: tokens[0].access: Must be one of "read", "write".',
         'facts.json:18:18: tokens[0].created: Must be an ISO 8601 date and time, such as "2026-11-28T09:00:00Z".',
@@ -55,37 +55,37 @@ describe('facts loading', () => {
     );
   });
 
-  it('reports unknown keys and duplicate ids', () => {
+  it('reports unknown keys and duplicate ids', async () => {
     assert.equal(
-      errorOf(() => parseFacts(JSON.stringify({ ...valid, token: [] }), 'facts.json')),
+      await errorOf(() => parseFacts(JSON.stringify({ ...valid, token: [] }), 'facts.json')),
       'facts.json:1:235: token: Unknown key "token". Did you mean "tokens"?',
     );
     assert.equal(
-      errorOf(() =>
+      await errorOf(() =>
         parseFacts(JSON.stringify({ ...valid, tokens: [valid.tokens[0], valid.tokens[0]] }), 'facts.json'),
       ),
       'facts.json: tokens[1].id: Duplicate id; tokens[0] has the same id, and ids must be unique within a collection.',
     );
   });
 
-  it('says when a 2FA record has the wrong shape, not that it should be null', () => {
+  it('says when a 2FA record has the wrong shape, not that it should be null', async () => {
     const facts = {
       ...valid,
       sources: [{ collector: 'registry', covers: ['accounts'], complete: true }],
       accounts: [{ id: 'x', tfa: { enabled: true, mode: 'writes', method: 'webauthn' } }],
     };
     assert.equal(
-      errorOf(() => parseFacts(JSON.stringify(facts), 'facts.json')),
+      await errorOf(() => parseFacts(JSON.stringify(facts), 'facts.json')),
       'facts.json:1:288: accounts[0].tfa.mode: Must be one of "auth-only", "auth-and-writes".',
     );
     const wrong = { ...facts, accounts: [{ id: 'x', tfa: 'yes' }] };
     assert.equal(
-      errorOf(() => parseFacts(JSON.stringify(wrong), 'facts.json')),
+      await errorOf(() => parseFacts(JSON.stringify(wrong), 'facts.json')),
       'facts.json:1:265: accounts[0].tfa: Must be a mapping or null.',
     );
   });
 
-  it('reads files: a missing file and non-UTF-8 bytes are bad input', () => {
+  it('reads files: a missing file and non-UTF-8 bytes are bad input', async () => {
     const dir = tempDir({ 'latin1.json': '' });
     try {
       loadFacts(path.join(dir, 'missing.json'));
@@ -101,12 +101,12 @@ describe('facts loading', () => {
     const file = path.join(dir, 'latin1.json');
     writeFileSync(file, Buffer.from([0x7b, 0x22, 0xe9, 0x22, 0x7d]));
     assert.equal(
-      errorOf(() => loadFacts(file)),
+      await errorOf(() => loadFacts(file)),
       `${file}: Facts must be UTF-8 text; this file holds other bytes.`,
     );
   });
 
-  it('merges shards: sources add up, entities merge by id, the latest collectedAt wins', () => {
+  it('merges shards: sources add up, entities merge by id, the latest collectedAt wins', async () => {
     const a = parseFacts(JSON.stringify(valid), 'a.json');
     const b = parseFacts(
       JSON.stringify({

@@ -82,10 +82,10 @@ export function load(dir: string, file = 'trustgate.yaml', presetDir = path.join
   return loadPolicy(path.join(dir, file), { rules: demoRegistry, presetDir, cwd: dir });
 }
 
-/** The InputError's lines, or a failure if it did not throw one. */
-export function errorOf(fn: () => unknown): string {
+/** The error's lines, or a failure if it did not throw one. */
+export async function errorOf(fn: () => unknown): Promise<string> {
   try {
-    fn();
+    await fn();
   } catch (error) {
     return error instanceof Error ? error.message : String(error);
   }

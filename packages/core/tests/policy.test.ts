@@ -6,17 +6,17 @@ import { errorOf, load, tempDir } from './helpers.ts';
 
 const HEAD = 'apiVersion: trustgate/v1\nkind: Policy\n';
 
-function policyError(yaml: string, extra: Record<string, string> = {}): string {
+function policyError(yaml: string, extra: Record<string, string> = {}): Promise<string> {
   const dir = tempDir({ 'trustgate.yaml': yaml, ...extra });
   return errorOf(() => load(dir));
 }
 
 describe('policy loading', () => {
-  it('loads levels, shorthand and options, filling defaults from the rule schema', () => {
+  it('loads levels, shorthand and options, filling defaults from the rule schema', async () => {
     const dir = tempDir({
       'trustgate.yaml': `${HEAD}name: acme\nrules:\n  token-max-age:\n    level: warning\n    options: { maxDays: 30 }\n  no-classic-tokens: error\n`,
     });
-    const policy = load(dir);
+    const policy = await load(dir);
     assert.equal(policy.name, 'acme');
     assert.equal(policy.file, 'trustgate.yaml');
     assert.deepEqual(
@@ -29,121 +29,126 @@ describe('policy loading', () => {
     assert.deepEqual(policy.rules[1]!.setBy.options.maxDays, { file: 'trustgate.yaml', line: 7, column: 16 });
   });
 
-  it('names a misspelled rule with its position and suggests the right name', () => {
+  it('names a misspelled rule with its position and suggests the right name', async () => {
     assert.equal(
-      policyError(`${HEAD}rules:\n  token-max-ag: error\n`),
+      await policyError(`${HEAD}rules:\n  token-max-ag: error\n`),
       'trustgate.yaml:4:3: rules.token-max-ag: Unknown rule "token-max-ag". Did you mean "token-max-age"?',
     );
   });
 
-  it('names a wrong level and suggests the nearest one', () => {
+  it('names a wrong level and suggests the nearest one', async () => {
     assert.equal(
-      policyError(`${HEAD}rules:\n  no-classic-tokens: eror\n`),
+      await policyError(`${HEAD}rules:\n  no-classic-tokens: eror\n`),
       'trustgate.yaml:4:22: rules.no-classic-tokens: Must be one of "error", "warning", "note", "off". Did you mean "error"?',
     );
     assert.equal(
-      policyError(`${HEAD}rules:\n  no-classic-tokens:\n    level: warn\n`),
+      await policyError(`${HEAD}rules:\n  no-classic-tokens:\n    level: warn\n`),
       'trustgate.yaml:5:12: rules.no-classic-tokens.level: Must be one of "error", "warning", "note", "off". Did you mean "warning"?',
     );
   });
 
-  it('checks option types against the rule schema, at the line that set them', () => {
+  it('checks option types against the rule schema, at the line that set them', async () => {
     assert.equal(
-      policyError(`${HEAD}rules:\n  token-max-age:\n    options:\n      maxDays: thirty\n`),
+      await policyError(`${HEAD}rules:\n  token-max-age:\n    options:\n      maxDays: thirty\n`),
       'trustgate.yaml:6:16: rules.token-max-age.options.maxDays: Must be a whole number.',
     );
     assert.equal(
-      policyError(`${HEAD}rules:\n  token-max-age:\n    options: { maxDay: 30 }\n`),
+      await policyError(`${HEAD}rules:\n  token-max-age:\n    options: { maxDay: 30 }\n`),
       'trustgate.yaml:5:16: rules.token-max-age.options.maxDay: Unknown key "maxDay". Did you mean "maxDays"?',
     );
     assert.equal(
-      policyError(`${HEAD}rules:\n  no-classic-tokens:\n    options: { strict: true }\n`),
+      await policyError(`${HEAD}rules:\n  no-classic-tokens:\n    options: { strict: true }\n`),
       'trustgate.yaml:5:16: rules.no-classic-tokens.options.strict: Rule "no-classic-tokens" takes no options.',
     );
   });
 
-  it('rejects unknown keys, suggesting the nearest valid one', () => {
+  it('rejects unknown keys, suggesting the nearest valid one', async () => {
     assert.equal(
-      policyError(`${HEAD}rule:\n  no-classic-tokens: error\n`),
+      await policyError(`${HEAD}rule:\n  no-classic-tokens: error\n`),
       'trustgate.yaml:3:1: rule: Unknown key "rule". Did you mean "rules"?',
     );
     assert.equal(
-      policyError(`${HEAD}rules:\n  no-classic-tokens:\n    severity: error\n`),
-      'trustgate.yaml:5:5: rules.no-classic-tokens.severity: Unknown key "severity". Allowed keys: level, options, onIndeterminate.',
+      await policyError(`${HEAD}rules:\n  no-classic-tokens:\n    severity: error\n`),
+      'trustgate.yaml:5:5: rules.no-classic-tokens.severity: Unknown key "severity". Allowed keys: level, options, onIndeterminate, locked, select, where, assert, message, description, securitySeverity, docs.',
     );
   });
 
-  it('reports broken YAML with its position, without quoting the source', () => {
-    const message = policyError(`${HEAD}rules:\n  no-classic-tokens: error\n   token-max-age: [error\n`);
+  it('reports broken YAML with its position, without quoting the source', async () => {
+    const message = await policyError(
+      `${HEAD}rules:\n  no-classic-tokens: error\n   token-max-age: [error\n`,
+    );
     assert.match(message, /^trustgate\.yaml:\d+:\d+: Invalid YAML: /);
     assert.doesNotMatch(message, /token-max-age: \[error/);
     assert.equal(
-      policyError(`${HEAD}rules:\n  no-classic-tokens: error\n  no-classic-tokens: warning\n`),
+      await policyError(`${HEAD}rules:\n  no-classic-tokens: error\n  no-classic-tokens: warning\n`),
       'trustgate.yaml:5:3: Invalid YAML: a key appears twice in the same mapping.',
     );
     assert.equal(
-      policyError(`${HEAD}rules:\n\tno-classic-tokens: error\n`).split('\n')[0],
+      (await policyError(`${HEAD}rules:\n\tno-classic-tokens: error\n`)).split('\n')[0],
       'trustgate.yaml:4:1: Invalid YAML: tabs are not allowed for indentation; use spaces.',
     );
   });
 
-  it('requires apiVersion and kind, and refuses other versions', () => {
-    assert.equal(policyError('kind: Policy\n'), 'trustgate.yaml:1:1: Missing required key "apiVersion".');
+  it('requires apiVersion and kind, and refuses other versions', async () => {
     assert.equal(
-      policyError('apiVersion: trustgate/v2\nkind: Policy\n'),
+      await policyError('kind: Policy\n'),
+      'trustgate.yaml:1:1: Missing required key "apiVersion".',
+    );
+    assert.equal(
+      await policyError('apiVersion: trustgate/v2\nkind: Policy\n'),
       'trustgate.yaml:1:13: apiVersion: Unsupported apiVersion "trustgate/v2"; this trustgate reads "trustgate/v1".',
     );
     assert.equal(
-      policyError(''),
+      await policyError(''),
       'trustgate.yaml:1:1: The policy is empty; it needs at least apiVersion and kind.',
     );
     assert.equal(
-      policyError('- rules\n'),
+      await policyError('- rules\n'),
       'trustgate.yaml:1:1: The policy must be a mapping with apiVersion and kind, not a list.',
     );
   });
 
-  it('validates exceptions: required reason and real expiry dates', () => {
+  it('validates exceptions: required reason and real expiry dates', async () => {
     assert.equal(
-      policyError(
+      await policyError(
         `${HEAD}exceptions:\n  - rule: token-max-age\n    subject: "token:a*"\n    expires: 2027-01-31\n`,
       ),
       'trustgate.yaml:4:5: exceptions[0]: Missing required key "reason".',
     );
     assert.equal(
-      policyError(
+      await policyError(
         `${HEAD}exceptions:\n  - rule: token-max-age\n    subject: "token:a*"\n    reason: r\n    expires: 2027-02-30\n`,
       ),
       'trustgate.yaml:7:14: exceptions[0].expires: Must be a real calendar date (YYYY-MM-DD) or an ISO 8601 date and time.',
     );
     assert.equal(
-      policyError(
+      await policyError(
         `${HEAD}exceptions:\n  - rule: token-max-age\n    subject: "token:a*"\n    reason: r\n    expires: soon\n`,
       ),
       'trustgate.yaml:7:14: exceptions[0].expires: Must be a real calendar date (YYYY-MM-DD) or an ISO 8601 date and time.',
     );
     assert.equal(
-      policyError(
+      await policyError(
         `${HEAD}exceptions:\n  - rule: token-max-aeg\n    subject: "token:a*"\n    reason: r\n    expires: 2027-01-31\n`,
       ),
       'trustgate.yaml:4:11: exceptions[0].rule: Unknown rule "token-max-aeg". Did you mean "token-max-age"?',
     );
   });
 
-  it('requires an override to say what it applies to', () => {
+  it('requires an override to say what it applies to', async () => {
     assert.equal(
-      policyError(`${HEAD}overrides:\n  - rules: { token-max-age: warning }\n`),
+      await policyError(`${HEAD}overrides:\n  - rules: { token-max-age: warning }\n`),
       'trustgate.yaml:4:5: overrides[0]: An override needs "packages" or "subjects" to say what it applies to.',
     );
   });
 
-  it('merges extends in order, later layers winning, and records who set what', () => {
+  it('merges extends in order, later layers winning, and records who set what', async () => {
     const dir = tempDir({
       'presets/base.yaml': `${HEAD}rules:\n  token-max-age: { level: error, options: { maxDays: 90, access: any } }\n  no-classic-tokens: error\n`,
       'team.yaml': `${HEAD}extends: [trustgate:base]\nrules:\n  token-max-age:\n    options: { maxDays: 30 }\n`,
       'trustgate.yaml': `${HEAD}extends: [./team.yaml]\nrules:\n  no-classic-tokens: warning\n`,
     });
-    const policy = load(dir);
+    const policy = await load(dir);
     assert.deepEqual(policy.layers, ['presets/base.yaml', 'team.yaml', 'trustgate.yaml']);
     const tma = policy.rules.find((r) => r.id === 'token-max-age')!;
     assert.deepEqual(tma.options, { maxDays: 30, access: 'any' });
@@ -153,33 +158,33 @@ describe('policy loading', () => {
     assert.equal(policy.rules.find((r) => r.id === 'no-classic-tokens')!.level, 'warning');
   });
 
-  it('reports an extends cycle with the chain of files', () => {
+  it('reports an extends cycle with the chain of files', async () => {
     const dir = tempDir({
       'a.yaml': `${HEAD}extends: [./b.yaml]\n`,
       'b.yaml': `${HEAD}extends: [./a.yaml]\n`,
     });
     assert.equal(
-      errorOf(() => load(dir, 'a.yaml')),
+      await errorOf(() => load(dir, 'a.yaml')),
       'b.yaml:3:11: extends[0]: Policies extend each other in a cycle: a.yaml → b.yaml → a.yaml.',
     );
   });
 
-  it('reports a missing extends target and an unknown preset', () => {
+  it('reports a missing extends target and an unknown preset', async () => {
     assert.equal(
-      policyError(`${HEAD}extends: [./nope.yaml]\n`),
+      await policyError(`${HEAD}extends: [./nope.yaml]\n`),
       'trustgate.yaml:3:11: extends[0]: Cannot find the policy nope.yaml; the file does not exist.',
     );
     assert.equal(
-      policyError(`${HEAD}extends: [trustgate:recommendd]\n`, { 'presets/recommended.yaml': HEAD }),
+      await policyError(`${HEAD}extends: [trustgate:recommendd]\n`, { 'presets/recommended.yaml': HEAD }),
       'trustgate.yaml:3:11: extends[0]: Unknown preset "trustgate:recommendd". Did you mean "trustgate:recommended"?',
     );
     assert.equal(
-      policyError(`${HEAD}extends: ["@acme/no-such-policy"]\n`),
+      await policyError(`${HEAD}extends: ["@acme/no-such-policy"]\n`),
       'trustgate.yaml:3:11: extends[0]: Cannot find the policy package "@acme/no-such-policy" from .; install it, or use a relative path.',
     );
   });
 
-  it('resolves an npm package in extends like a Node import, from the policy folder', () => {
+  it('resolves an npm package in extends like a Node import, from the policy folder', async () => {
     const dir = tempDir({
       'node_modules/@acme/npm-policy/package.json': JSON.stringify({
         name: '@acme/npm-policy',
@@ -188,12 +193,12 @@ describe('policy loading', () => {
       'node_modules/@acme/npm-policy/policy.yaml': `${HEAD}rules:\n  no-classic-tokens: note\n`,
       'trustgate.yaml': `${HEAD}extends: ["@acme/npm-policy"]\n`,
     });
-    const policy = load(dir);
+    const policy = await load(dir);
     assert.deepEqual(policy.layers, ['node_modules/@acme/npm-policy/policy.yaml', 'trustgate.yaml']);
     assert.equal(policy.rules[0]!.level, 'note');
   });
 
-  it('refuses a YAML alias bomb quickly', () => {
+  it('refuses a YAML alias bomb quickly', async () => {
     const lines = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
     for (let i = 1; i < 10; i++)
       lines.push(
@@ -202,7 +207,7 @@ describe('policy loading', () => {
           .join(',')}]`,
       );
     const started = Date.now();
-    const message = policyError(`${lines.join('\n')}\n`);
+    const message = await policyError(`${lines.join('\n')}\n`);
     assert.equal(
       message,
       'trustgate.yaml:1:1: Invalid YAML: the document expands aliases too often (more than 100); this looks like an alias bomb.',
@@ -210,19 +215,19 @@ describe('policy loading', () => {
     assert.ok(Date.now() - started < 5000);
   });
 
-  it('keeps __proto__ keys as data and reports them as unknown', () => {
-    const message = policyError(`${HEAD}__proto__:\n  polluted: yes\n`);
+  it('keeps __proto__ keys as data and reports them as unknown', async () => {
+    const message = await policyError(`${HEAD}__proto__:\n  polluted: yes\n`);
     assert.equal(
       message,
-      'trustgate.yaml:3:1: __proto__: Unknown key "__proto__". Allowed keys: apiVersion, kind, name, description, extends, rules, overrides, exceptions.',
+      'trustgate.yaml:3:1: __proto__: Unknown key "__proto__". Allowed keys: apiVersion, kind, name, description, extends, plugins, rules, overrides, exceptions, settings.',
     );
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
   });
 
-  it('a missing policy file is bad input (exit code 2)', () => {
+  it('a missing policy file is bad input (exit code 2)', async () => {
     const dir = tempDir();
     try {
-      load(dir, 'missing.yaml');
+      await load(dir, 'missing.yaml');
       assert.fail('expected an error');
     } catch (error) {
       assert.ok(error instanceof TrustgateError);

@@ -17,10 +17,10 @@ export const markdown: Reporter = (result, options) => {
     `Policy \`${cell(result.policy.name)}\` (${cell(result.policy.file)}), evaluated at ${result.now}.`,
     '',
   );
-  out.push('| errors | warnings | notes | waived | indeterminate | expired exceptions |');
-  out.push('|---:|---:|---:|---:|---:|---:|');
+  out.push('| errors | warnings | notes | waived | indeterminate | exceptions expired | expiring | stale |');
+  out.push('|---:|---:|---:|---:|---:|---:|---:|---:|');
   out.push(
-    `| ${s.error} | ${s.warning} | ${s.note} | ${s.waived} | ${s.indeterminate} | ${s.expiredExceptions} |`,
+    `| ${s.error} | ${s.warning} | ${s.note} | ${s.waived} | ${s.indeterminate} | ${s.expiredExceptions} | ${s.expiringExceptions} | ${s.staleExceptions} |`,
     '',
   );
   if (active.length > 0) {

@@ -57,6 +57,8 @@ function summaryLine(result: RunResult, c: ReturnType<typeof createColors>): str
   if (s.waived) extra.push(`${s.waived} waived`);
   if (s.indeterminate) extra.push(`${s.indeterminate} indeterminate`);
   if (s.expiredExceptions) extra.push(plural(s.expiredExceptions, 'expired exception'));
+  if (s.expiringExceptions) extra.push(`${s.expiringExceptions} expiring soon`);
+  if (s.staleExceptions) extra.push(plural(s.staleExceptions, 'stale exception'));
   if (s.ruleFailures) extra.push(plural(s.ruleFailures, 'rule failure'));
   const tail = extra.length ? `; ${extra.join(', ')}` : '';
   if (problems === 0) return c.green(`✔ No problems${tail}.`);
