@@ -1,23 +1,27 @@
 import { describeError, didYouMean, TrustgateError } from '@trustgate/core';
 import { CHECK_USAGE, runCheck } from './check.js';
 import { runCollect } from './collect.js';
+import { runExplain } from './explain.js';
 import { runInit } from './init.js';
 import { removePending } from './output.js';
 import { runRules } from './rules-cmd.js';
 import { TOOL } from './setup.js';
+import { runTest } from './test-cmd.js';
 
 const USAGE = `Usage: trustgate <command> [options]
 
 Commands:
   check    Evaluate a policy over facts (or a scan of this repository) and report the findings.
   collect  Scan a repository and write its facts as JSON.
+  explain  Show the effective policy and which file and line set each value.
   init     Write a starter trustgate.yaml and GitHub Actions workflow.
+  test     Run policy tests (*.test.yaml).
   rules    List the built-in rules.
 
 Run "trustgate <command> --help" for a command's options.
 Exit codes: 0 pass, 1 findings at or above --fail-on, 2 bad input, 3 internal failure.`;
 
-const COMMANDS = ['check', 'collect', 'init', 'rules'];
+const COMMANDS = ['check', 'collect', 'explain', 'init', 'rules', 'test'];
 
 /** Runs one command and returns its exit code. Never throws; never prints a stack trace. */
 export async function main(argv: string[]): Promise<number> {
@@ -39,6 +43,10 @@ export async function main(argv: string[]): Promise<number> {
         return await runCheck(args, { stdout, stderr, color });
       case 'collect':
         return await runCollect(args, { stdout });
+      case 'explain':
+        return await runExplain(args, { stdout });
+      case 'test':
+        return await runTest(args, { stdout, color });
       case 'init':
         return runInit(args, { stdout });
       case 'rules':

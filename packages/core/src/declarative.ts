@@ -22,7 +22,7 @@ let evaluationNow = Date.now();
 let declarativeAjv: ReturnType<typeof createAjv> | undefined;
 function ajvForRules() {
   if (declarativeAjv) return declarativeAjv;
-  const ajv = createAjv();
+  const ajv = createAjv({ looseTypes: true });
   // Each holds for a date string; anything else (null, missing text, garbage) fails: unknown is not fine.
   const dateKeyword = (keyword: string, holds: (ageDays: number, limit: number) => boolean) =>
     ajv.addKeyword({

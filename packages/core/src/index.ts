@@ -21,9 +21,18 @@ export {
   type LoadPolicyOptions,
   listPresets,
   loadPolicy,
+  type PolicySettings,
   type RuleRegistry,
   type SetBy,
 } from './policy.js';
+export {
+  type CaseResult,
+  type ExpectedFinding as PolicyTestExpectation,
+  type FileResult,
+  type PolicyTestCase,
+  type PolicyTestFile,
+  runPolicyTestFile,
+} from './policy-tests.js';
 export * from './result.js';
 export * from './rule.js';
 export { createAjv, parseDateOrDateTime } from './schema.js';

@@ -622,7 +622,7 @@ function merge(layers: Layer[], base: RuleRegistry, about: { name: string; file:
               diagnosticAt(
                 layer.source,
                 ['overrides', i, 'rules', id],
-                `Cannot lower rule "${id}" to ${level} for some subjects: ${lock.file}:${lock.line} locks it at ${current}.`,
+                `Cannot lower rule "${id}" to ${level} for some subjects: ${lock.file}:${lock.line} locks it.`,
                 { pathText: `overrides[${i}].rules.${id}` },
               ),
             );

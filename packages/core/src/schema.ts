@@ -6,11 +6,13 @@ import { didYouMean } from './errors.js';
 const addFormats = addFormatsModule.default as unknown as typeof addFormatsModule.default.default;
 
 /** A new ajv instance with trustgate's settings: all errors, formats, strict schemas. */
-export function createAjv(options: { useDefaults?: boolean } = {}): Ajv {
+export function createAjv(options: { useDefaults?: boolean; looseTypes?: boolean } = {}): Ajv {
   const ajv = new Ajv({
     allErrors: true,
     verbose: true,
     strict: true,
+    // Hand-written schemas (declarative rules) may use `required` or `properties` without `type: object`.
+    ...(options.looseTypes ? { strictTypes: false } : {}),
     strictRequired: false,
     allowUnionTypes: true,
     useDefaults: options.useDefaults ?? false,

@@ -26,6 +26,7 @@ export const demoRules: Record<string, AnyRule> = {
       collections: ['tokens'],
       defaultLevel: 'error',
       securitySeverity: 8,
+      strictness: { maxDays: 'lower' },
       options: {
         type: 'object',
         properties: {

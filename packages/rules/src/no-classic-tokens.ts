@@ -11,6 +11,7 @@ export const noClassicTokens = createRule<NoClassicTokensOptions>({
     collections: (options) => (options.scope as ('tokens' | 'npmrc')[] | undefined) ?? ['tokens', 'npmrc'],
     defaultLevel: 'error',
     securitySeverity: 8.5,
+    strictness: { scope: 'superset' },
     rationale: 'npm revoked every classic token (publish, automation and read-only) on 2025-12-09.',
     options: {
       type: 'object',

@@ -13,6 +13,7 @@ export const tokenMaxAge = createRule<TokenMaxAgeOptions>({
     defaultLevel: 'error',
     securitySeverity: 8.0,
     rationale: 'Since late 2025 npm limits write-enabled granular tokens to 90 days, with 7 days by default.',
+    strictness: { maxDays: 'lower', access: ['write', 'any'] },
     options: {
       type: 'object',
       properties: {

@@ -14,6 +14,7 @@ export const trustedPublishing = createRule<TrustedPublishingOptions>({
       (options.scope as ('packages' | 'workflows')[] | undefined) ?? ['packages', 'workflows'],
     defaultLevel: 'error',
     securitySeverity: 7.5,
+    strictness: { providers: 'subset', scope: 'superset' },
     rationale:
       'Trusted publishing (OIDC) from GitHub Actions, GitLab and CircleCI replaces long-lived npm tokens and attests provenance.',
     options: {

@@ -1,0 +1,303 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { checkFacts, evaluate, loadPolicy } from '@trustgate/core';
+import { demoRegistry, errorOf, tempDir } from './helpers.ts';
+
+const HEAD = 'apiVersion: trustgate/v1\nkind: Policy\n';
+const TOOL = { name: 'trustgate', version: 'test' };
+const importer = (spec: string, from: string) => import(pathToFileURL(path.resolve(from, spec)).href);
+
+function load(dir: string, file = 'trustgate.yaml', extra: { allowPlugins?: string[] } = {}) {
+  return loadPolicy(path.join(dir, file), {
+    rules: demoRegistry,
+    presetDir: path.join(dir, 'presets'),
+    cwd: dir,
+    loadModule: importer,
+    ...extra,
+  });
+}
+
+const facts = (partial: Record<string, unknown>) =>
+  checkFacts(
+    {
+      schemaVersion: 1,
+      collectedAt: '2026-11-28T00:00:00Z',
+      sources: [
+        {
+          collector: 'test',
+          covers: ['tokens', 'packages', 'accounts', 'workflows', 'npmrc'],
+          complete: true,
+        },
+      ],
+      ...partial,
+    },
+    'facts.json',
+  );
+
+describe('locked rules', () => {
+  const org = `${HEAD}rules:\n  token-max-age:\n    level: error\n    locked: true\n    options: { maxDays: 30 }\n`;
+
+  it('a later layer may tighten a locked rule', async () => {
+    const dir = tempDir({
+      'org.yaml': org,
+      'trustgate.yaml': `${HEAD}extends: [./org.yaml]\nrules:\n  token-max-age:\n    options: { maxDays: 7 }\n`,
+    });
+    const policy = await load(dir);
+    assert.deepEqual(policy.rules[0]!.options, { maxDays: 7, access: 'write' });
+    assert.equal(policy.rules[0]!.locked, true);
+  });
+
+  it('lowering its level, loosening an option, or lowering it by override names both files', async () => {
+    const dir = tempDir({
+      'org.yaml': org,
+      'trustgate.yaml': `${HEAD}extends: [./org.yaml]\nrules:\n  token-max-age:\n    level: warning\n    options: { maxDays: 60 }\noverrides:\n  - subjects: ["token:bot-*"]\n    rules: { token-max-age: note }\n`,
+    });
+    assert.equal(
+      await errorOf(() => load(dir)),
+      [
+        'trustgate.yaml:6:5: rules.token-max-age.level: Cannot lower the level from error to warning of rule "token-max-age": org.yaml:6 locks it.',
+        'trustgate.yaml:7:16: rules.token-max-age.options.maxDays: Cannot loosen option maxDays of rule "token-max-age": org.yaml:6 locks it.',
+        'trustgate.yaml:10:29: overrides[0].rules.token-max-age: Cannot lower rule "token-max-age" to note for some subjects: org.yaml:6 locks it.',
+      ].join('\n'),
+    );
+  });
+});
+
+describe('declarative rules', () => {
+  const rule = `${HEAD}rules:
+  acme/cidr:
+    level: warning
+    select: tokens
+    where: { properties: { access: { const: write } } }
+    assert:
+      required: [cidr, created]
+      properties:
+        cidr: { minItems: 1 }
+        created: { maxAgeDays: 30 }
+    message: "Token {{display}} of {{owner}} needs a CIDR range and a recent date."
+`;
+
+  it('select, where, assert with date keywords, and a message template, with the entity location', async () => {
+    const dir = tempDir({ 'trustgate.yaml': rule });
+    const tok = (id: string, o: Record<string, unknown>) => ({
+      id,
+      kind: 'granular',
+      access: 'write',
+      created: '2026-11-20T00:00:00Z',
+      expires: null,
+      owner: 'alice',
+      ...o,
+    });
+    const result = await evaluate({
+      facts: facts({
+        tokens: [
+          tok('ok', { cidr: ['192.0.2.0/24'] }),
+          tok('open', { display: 'npm_…Ab12', cidr: [], origin: { file: '.npmrc', line: 3 } }),
+          tok('old', { cidr: ['192.0.2.0/24'], created: '2026-09-01T00:00:00Z' }),
+          tok('read', { access: 'read' }),
+        ],
+      }),
+      policy: await load(dir),
+      tool: TOOL,
+    });
+    assert.deepEqual(
+      result.findings.map((f) => [f.ruleId, f.level, f.subject, f.message, f.location?.file ?? null]),
+      [
+        [
+          'acme/cidr',
+          'warning',
+          'token:old',
+          'Token (none) of alice needs a CIDR range and a recent date.',
+          null,
+        ],
+        [
+          'acme/cidr',
+          'warning',
+          'token:open',
+          'Token npm_…Ab12 of alice needs a CIDR range and a recent date.',
+          '.npmrc',
+        ],
+      ],
+    );
+  });
+
+  it('fails closed when its collection was not collected', async () => {
+    const dir = tempDir({ 'trustgate.yaml': rule });
+    const result = await evaluate({
+      facts: checkFacts({ schemaVersion: 1, collectedAt: '2026-11-28T00:00:00Z', sources: [] }, 'f.json'),
+      policy: await load(dir),
+      tool: TOOL,
+    });
+    assert.deepEqual(
+      result.findings.map((f) => [f.ruleId, f.level, f.subject, f.indeterminate]),
+      [['acme/cidr', 'error', 'collection:tokens', true]],
+    );
+  });
+
+  it('an invalid schema, a missing message, or declarative keys on a plain rule are errors at their line', async () => {
+    const dir = tempDir({
+      'trustgate.yaml': `${HEAD}rules:\n  acme/x:\n    select: tokens\n    assert: { properties: { created: { maxAgeDay: 3 } } }\n    message: m\n  acme/y:\n    select: tokenz\n  token-max-age:\n    where: {}\n`,
+    });
+    assert.equal(
+      await errorOf(() => load(dir)),
+      [
+        'trustgate.yaml:9:13: rules.acme/y.select: Must be one of "tokens", "accounts", "packages", "orgs", "workflows", "npmrc", "manifests". Did you mean "tokens"?',
+      ].join('\n'),
+    );
+    const dir2 = tempDir({
+      'trustgate.yaml': `${HEAD}rules:\n  acme/x:\n    select: tokens\n    assert: { properties: { created: { maxAgeDay: 3 } } }\n    message: m\n  acme/y:\n    select: tokens\n    assert: {}\n  token-max-age:\n    where: {}\n`,
+    });
+    assert.equal(
+      await errorOf(() => load(dir2)),
+      [
+        'trustgate.yaml:8:3: rules.acme/y: A declarative rule needs "message".',
+        'trustgate.yaml:12:5: rules.token-max-age.where: Only a declarative rule (one with "select") takes "where".',
+      ].join('\n'),
+    );
+    const dir3 = tempDir({
+      'trustgate.yaml': `${HEAD}rules:\n  acme/x:\n    select: tokens\n    assert: { properties: { created: { maxAgeDay: 3 } } }\n    message: m\n  token-max-age:\n    select: tokens\n    assert: {}\n    message: m\n`,
+    });
+    assert.equal(
+      await errorOf(() => load(dir3)),
+      [
+        'trustgate.yaml:6:13: rules.acme/x.assert: Not a valid JSON Schema: strict mode: unknown keyword: "maxAgeDay".',
+        'trustgate.yaml:8:3: rules.token-max-age: A declarative rule cannot be named "token-max-age": a rule of that name exists already.',
+      ].join('\n'),
+    );
+  });
+});
+
+describe('plugins', () => {
+  const plugin = `export default {
+  name: 'acme',
+  rules: {
+    'one-owner': {
+      meta: { description: 'Require owners.', docs: 'https://example.test/one-owner', collections: ['tokens'], defaultLevel: 'warning', securitySeverity: 3,
+        options: { type: 'object', properties: { min: { type: 'integer', default: 1 } }, additionalProperties: false } },
+      check(ctx, options) { for (const t of ctx.facts.tokens) if (!t.owner) ctx.report({ subject: 'token:' + t.id, message: 'Token ' + t.id + ' has no owner (min ' + options.min + ').' }); },
+    },
+  },
+  reporters: { count: (r) => String(r.findings.length) },
+};
+`;
+
+  it('loads a plugin; its rules are pluginName/ruleName with validated options, its reporters pluginName/name', async () => {
+    const dir = tempDir({
+      'rules/acme.mjs': plugin,
+      'trustgate.yaml': `${HEAD}plugins: [./rules/acme.mjs]\nrules:\n  acme/one-owner: { level: error, options: { min: 2 } }\n`,
+    });
+    const policy = await load(dir);
+    assert.deepEqual(
+      policy.plugins.map((p) => [p.name, p.spec, p.setBy.line]),
+      [['acme', './rules/acme.mjs', 3]],
+    );
+    assert.deepEqual(Object.keys(policy.reporters), ['acme/count']);
+    const result = await evaluate({
+      facts: facts({
+        tokens: [{ id: 'a', kind: 'granular', access: 'write', created: null, expires: null }],
+      }),
+      policy,
+      tool: TOOL,
+    });
+    assert.deepEqual(
+      result.findings.map((f) => [f.ruleId, f.level, f.message]),
+      [['acme/one-owner', 'error', 'Token a has no owner (min 2).']],
+    );
+    const bad = tempDir({
+      'rules/acme.mjs': plugin,
+      'trustgate.yaml': `${HEAD}plugins: [./rules/acme.mjs]\nrules:\n  acme/one-owner: { options: { min: two } }\n`,
+    });
+    assert.equal(
+      await errorOf(() => load(bad)),
+      'trustgate.yaml:5:37: rules.acme/one-owner.options.min: Must be a whole number.',
+    );
+  });
+
+  it('a plugin that throws at import, exports the wrong shape, or has a bad option schema is named, at its line', async () => {
+    const cases: [string, string][] = [
+      [
+        "throw new Error('boom at import');\nexport default {};\n",
+        'The plugin "./p.mjs" failed to load: boom at import.',
+      ],
+      [
+        'export default { rules: {} };\n',
+        'The plugin "./p.mjs" needs a "name" of lowercase letters, digits and dashes, such as "acme".',
+      ],
+      [
+        "export default { name: 'acme', rules: { r: { meta: { description: 'd', docs: 'x', collections: ['tokens'], defaultLevel: 'error', securitySeverity: 1, options: { type: 'objekt' } }, check() {} } } };\n",
+        'The plugin "acme" (./p.mjs): rule "r" has an invalid option schema: schema is invalid: data/type must be equal to one of the allowed values, data/type must be array, data/type must match a schema in anyOf.',
+      ],
+      [
+        "export default { name: 'acme', rules: { r: { meta: { description: 'd', docs: 'x', collections: ['tokenz'], defaultLevel: 'error', securitySeverity: 1 }, check() {} } } };\n",
+        'The plugin "acme" (./p.mjs): rule "r" reads an unknown collection "tokenz". Did you mean "tokens"?',
+      ],
+    ];
+    for (const [code, message] of cases) {
+      const dir = tempDir({ 'p.mjs': code, 'trustgate.yaml': `${HEAD}plugins: [./p.mjs]\n` });
+      assert.equal(await errorOf(() => load(dir)), `trustgate.yaml:3:11: plugins[0]: ${message}`);
+    }
+  });
+
+  it('--plugins none refuses every plugin; an allow-list refuses the others', async () => {
+    const dir = tempDir({
+      'rules/acme.mjs': plugin,
+      'trustgate.yaml': `${HEAD}plugins: [./rules/acme.mjs]\n`,
+    });
+    assert.equal(
+      await errorOf(() => load(dir, 'trustgate.yaml', { allowPlugins: [] })),
+      'trustgate.yaml:3:11: plugins[0]: Plugins are not allowed in this run (--plugins none), and the policy names "./rules/acme.mjs".',
+    );
+    assert.equal(
+      await errorOf(() => load(dir, 'trustgate.yaml', { allowPlugins: ['@acme/approved'] })),
+      'trustgate.yaml:3:11: plugins[0]: The plugin "./rules/acme.mjs" is not on the allowed list (@acme/approved).',
+    );
+    assert.equal(
+      (await load(dir, 'trustgate.yaml', { allowPlugins: ['./rules/acme.mjs'] })).plugins.length,
+      1,
+    );
+  });
+});
+
+describe('exception lifecycle', () => {
+  it('an exception about to expire is a note; one that waives nothing is stale; the window is a setting', async () => {
+    const dir = tempDir({
+      'trustgate.yaml': `${HEAD}rules:\n  no-classic-tokens: error\nsettings: { expiryWarningDays: 10 }\nexceptions:\n  - rule: no-classic-tokens\n    subject: "token:c1"\n    reason: Soon gone.\n    ticket: SEC-1\n    expires: 2026-12-05\n  - rule: no-classic-tokens\n    subject: "token:c2"\n    reason: Later.\n    expires: 2027-06-01\n  - rule: no-classic-tokens\n    subject: "token:gone"\n    reason: Already revoked.\n    owner: bob\n    expires: 2027-01-01\n`,
+    });
+    const classic = (id: string) => ({
+      id,
+      kind: 'classic',
+      access: 'write',
+      created: '2024-01-01T00:00:00Z',
+      expires: null,
+    });
+    const result = await evaluate({
+      facts: facts({ tokens: [classic('c1'), classic('c2')] }),
+      policy: await load(dir),
+      tool: TOOL,
+    });
+    assert.deepEqual(
+      result.findings
+        .filter((f) => f.ruleId.startsWith('trustgate/'))
+        .map((f) => [f.ruleId, f.level, f.message, f.location?.line]),
+      [
+        [
+          'trustgate/exception-expiring',
+          'note',
+          'The exception for rule "no-classic-tokens" on "token:c1" (SEC-1) expires on 2026-12-05, in 8 days; renew it or fix what it waives.',
+          7,
+        ],
+        [
+          'trustgate/exception-stale',
+          'note',
+          'The exception for rule "no-classic-tokens" on "token:gone" (bob) matches no finding; remove it.',
+          16,
+        ],
+      ],
+    );
+    assert.equal(result.summary.waived, 2);
+    assert.equal(result.summary.expiringExceptions, 1);
+    assert.equal(result.summary.staleExceptions, 1);
+  });
+});
