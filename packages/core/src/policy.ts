@@ -1,7 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { ValidateFunction } from 'ajv';
 import micromatch from 'micromatch';
 import { compileRuleSchema, type DeclarativeDefinition, declarativeRule } from './declarative.js';
@@ -360,6 +359,9 @@ function validateDocument(data: unknown, source: SourceFile): PolicyDocument {
   if (problems.length > 0) throw new InputError('E_POLICY_SCHEMA', problems);
   return doc;
 }
+
+/** Where a declarative rule without its own `docs` points: the reference for declarative rules. */
+const DECLARATIVE_DOCS = 'https://github.com/trustgate/trustgate/blob/main/docs/policy.md#declarative-rules';
 
 const PLUGIN_NAME = /^(@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*$/;
 const RULE_NAME = /^[a-z0-9][a-z0-9-]*$/;
@@ -736,8 +738,7 @@ function defineDeclarative(
   if (entry.description) def.description = entry.description;
   if (entry.securitySeverity !== undefined) def.securitySeverity = entry.securitySeverity;
   if (entry.docs) def.docs = entry.docs;
-  const at = locate(layer.source, ['rules', id], true);
-  return declarativeRule(id, def, `${pathToFileURL(layer.file).href}#L${at.line}`);
+  return declarativeRule(id, def, DECLARATIVE_DOCS);
 }
 
 /**

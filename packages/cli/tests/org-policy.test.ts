@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { ROOT, runCli } from './helpers.ts';
+
+describe('the example org policy', () => {
+  it('a plugin rule and a declarative rule both report with file locations in SARIF', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'trustgate-org-'));
+    after(() => rmSync(dir, { recursive: true, force: true }));
+    const facts = path.join(dir, 'facts.json');
+    writeFileSync(
+      facts,
+      JSON.stringify({
+        schemaVersion: 1,
+        collectedAt: '2026-11-28T00:00:00Z',
+        sources: [
+          {
+            collector: 'test',
+            covers: ['tokens', 'packages', 'accounts', 'workflows', 'npmrc', 'manifests'],
+            complete: true,
+          },
+        ],
+        tokens: [
+          {
+            id: 'ci-bot-2',
+            kind: 'granular',
+            access: 'write',
+            owner: 'ci-bot',
+            created: '2026-11-20T00:00:00Z',
+            expires: '2026-12-20T00:00:00Z',
+          },
+        ],
+        packages: [
+          {
+            id: '@acme/web-sdk',
+            mfa: 'publish',
+            trustedPublishers: [{ provider: 'github' }],
+            maintainers: ['alice'],
+          },
+        ],
+        manifests: [
+          {
+            id: 'packages/web-sdk/package.json',
+            file: 'packages/web-sdk/package.json',
+            name: '@acme/web-sdk',
+            private: false,
+            origin: { file: 'packages/web-sdk/package.json', line: 1 },
+          },
+        ],
+      }),
+    );
+    const sarifFile = path.join(dir, 'out.sarif');
+    const run = runCli(
+      [
+        'check',
+        '--policy',
+        'examples/org-policy/teams/web.yaml',
+        '--facts',
+        facts,
+        '--format',
+        `sarif=${sarifFile}`,
+      ],
+      ROOT,
+    );
+    assert.equal(run.status, 1, run.stderr);
+    const results = JSON.parse(readFileSync(sarifFile, 'utf8')).runs[0].results as {
+      ruleId: string;
+      locations: { physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }[];
+    }[];
+    assert.deepEqual(
+      results.map((r) => [
+        r.ruleId,
+        r.locations[0]!.physicalLocation.artifactLocation.uri,
+        r.locations[0]!.physicalLocation.region.startLine,
+      ]),
+      [
+        ['acme/bot-tokens-weekly', 'examples/org-policy/preset/policy.yaml', 27],
+        ['acme/maintainer-count', 'packages/web-sdk/package.json', 1],
+        // The web team's exception waives nothing in these facts: a note at its own line.
+        ['trustgate/exception-stale', 'examples/org-policy/teams/web.yaml', 12],
+      ],
+    );
+  });
+});
