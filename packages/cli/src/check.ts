@@ -17,7 +17,7 @@ import {
 } from '@trustgate/core';
 import { reporters } from '@trustgate/reporters';
 import { type OptionSpec, optionHelp, parseCommandArgs } from './args.js';
-import { collectRepository } from './collect.js';
+import { collectFromRegistry, collectRepository } from './collect.js';
 import { isPathSpecifier, loadModule } from './modules.js';
 import { writeAtomic } from './output.js';
 import { policyLoadOptions, TOOL } from './setup.js';
@@ -29,6 +29,23 @@ export const checkOptions = {
     help: 'The policy (default: ./trustgate.yaml, else trustgate:recommended).',
   },
   facts: { type: 'string', multiple: true, value: 'FILE', help: 'A facts file; repeat to merge several.' },
+  registry: {
+    type: 'string',
+    value: 'URL',
+    help: 'Collect from this npm registry in-process (see trustgate collect).',
+  },
+  org: { type: 'string', value: 'NAME', help: 'With --registry: every package and member of this org.' },
+  packages: { type: 'string', multiple: true, value: 'NAME|GLOB', help: 'With --registry: these packages.' },
+  'token-env': {
+    type: 'string',
+    value: 'NAME',
+    help: 'With --registry: read the token from this variable (default: NPM_TOKEN).',
+  },
+  retries: {
+    type: 'string',
+    value: 'N',
+    help: 'With --registry: retries of a request on 429, 5xx or no answer (default 4).',
+  },
   repo: {
     type: 'string',
     value: 'DIR',
@@ -192,11 +209,27 @@ export async function runCheck(
   const now = parseNow(values.now);
   const cwd = process.cwd();
   const factFiles = values.facts ?? [];
-  const repo = values.repo ?? (factFiles.length === 0 ? '.' : undefined);
-  const target = values.policy ?? defaultPolicy(cwd, repo, factFiles.length === 0);
+  const repo = values.repo ?? (factFiles.length === 0 && values.registry === undefined ? '.' : undefined);
+  const target =
+    values.policy ?? defaultPolicy(cwd, repo, factFiles.length === 0 && values.registry === undefined);
   const policy = await loadPolicy(target, policyLoadOptions(cwd, values.plugins));
   const outputs = await parseFormats(values.format, cwd, policy.reporters);
   const loaded = factFiles.map((f) => loadFacts(f));
+  if (values.registry !== undefined) {
+    loaded.push(
+      await collectFromRegistry(
+        {
+          registry: values.registry,
+          org: values.org,
+          packages: values.packages,
+          tokenEnv: values['token-env'],
+          retries: values.retries,
+        },
+        io.stderr,
+        false,
+      ),
+    );
+  }
   if (repo !== undefined) loaded.push(await collectRepository(repo));
   const facts = mergeFacts(loaded);
   const result = await evaluate({ facts, policy, ...(now ? { now } : {}), tool: TOOL });

@@ -1,10 +1,43 @@
-import { scanRepository } from '@trustgate/collectors';
-import { checkFacts, type LoadedFacts, TrustgateError } from '@trustgate/core';
+import { collectRegistry, scanRepository } from '@trustgate/collectors';
+import { checkFacts, type LoadedFacts, mergeFacts, TrustgateError } from '@trustgate/core';
 import { type OptionSpec, optionHelp, parseCommandArgs } from './args.js';
 import { writeAtomic } from './output.js';
+import { parseShard, registryToken } from './registry-auth.js';
 
 export const collectOptions = {
-  repo: { type: 'string', value: 'DIR', help: 'The repository to scan (default: the current folder).' },
+  repo: {
+    type: 'string',
+    value: 'DIR',
+    help: 'Scan this repository (default: the current folder, when no --registry is given).',
+  },
+  registry: {
+    type: 'string',
+    value: 'URL',
+    help: 'Collect tokens, the account, packages and trusted publishers from this registry.',
+  },
+  org: { type: 'string', value: 'NAME', help: 'With --registry: every package and member of this org.' },
+  packages: {
+    type: 'string',
+    multiple: true,
+    value: 'NAME|GLOB',
+    help: 'With --registry: these packages; repeat for more.',
+  },
+  shard: {
+    type: 'string',
+    value: 'i/n',
+    help: 'With --registry: collect the i-th of n stable slices of the packages.',
+  },
+  'token-env': {
+    type: 'string',
+    value: 'NAME',
+    help: 'Read the registry token from this variable (default: NPM_TOKEN, else ~/.npmrc).',
+  },
+  concurrency: { type: 'string', value: 'N', help: 'Registry requests under way at once (default 8).' },
+  retries: {
+    type: 'string',
+    value: 'N',
+    help: 'Retries of a registry request on 429, 5xx or no answer (default 4).',
+  },
   output: {
     type: 'string',
     short: 'o',
@@ -14,16 +47,16 @@ export const collectOptions = {
   help: { type: 'boolean', short: 'h', help: 'Show this help.' },
 } satisfies Record<string, OptionSpec>;
 
-export const COLLECT_USAGE = `Usage: trustgate collect [--repo DIR] [-o FILE]
+export const COLLECT_USAGE = `Usage: trustgate collect [--repo DIR] [--registry URL [--org NAME] [--packages NAME|GLOB…] [--shard i/n]] [-o FILE]
 
-Scans a repository's CI workflows (GitHub Actions, GitLab CI, CircleCI),
-.npmrc files and package.json files, and writes the facts as JSON. Token
-values are never written: a credential is recorded as literal, env or empty.
+Scans a repository's CI workflows, .npmrc and package.json files, and/or
+collects from an npm registry, and writes the facts as JSON. Token values are
+never written.
 
 ${optionHelp(collectOptions)}
 
-Exit codes: 0 collected (problems with single files are recorded in the facts),
-2 bad input (the folder cannot be read), 3 nothing could be collected.`;
+Exit codes: 0 collected (failed requests and unreadable files are recorded in
+the facts, which then fail closed), 2 bad input, 3 nothing could be collected.`;
 
 /** Scan a repository into validated facts. A folder that cannot be scanned is bad input. */
 export async function collectRepository(dir: string): Promise<LoadedFacts> {
@@ -39,14 +72,105 @@ export async function collectRepository(dir: string): Promise<LoadedFacts> {
   return checkFacts(facts, `facts of ${dir}`);
 }
 
-export async function runCollect(args: string[], io: { stdout: (s: string) => void }): Promise<number> {
+export interface RegistryArgs {
+  registry: string;
+  org?: string | undefined;
+  packages?: string[] | undefined;
+  shard?: string | undefined;
+  tokenEnv?: string | undefined;
+  concurrency?: string | undefined;
+  retries?: string | undefined;
+}
+
+/** Collect from a registry. Exit 3 (an internal failure) when every request failed. */
+export async function collectFromRegistry(
+  args: RegistryArgs,
+  stderr: (s: string) => void,
+  tty: boolean,
+): Promise<LoadedFacts> {
+  let url: URL;
+  try {
+    url = new URL(args.registry);
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('scheme');
+  } catch {
+    throw new TrustgateError('E_ARGS', `--registry "${args.registry}" is not an http(s) URL.`);
+  }
+  const concurrency = args.concurrency === undefined ? 8 : Number(args.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
+    throw new TrustgateError(
+      'E_ARGS',
+      `--concurrency "${args.concurrency}" must be a whole number from 1 to 64.`,
+    );
+  }
+  const retries = args.retries === undefined ? 4 : Number(args.retries);
+  if (!Number.isInteger(retries) || retries < 0 || retries > 10) {
+    throw new TrustgateError('E_ARGS', `--retries "${args.retries}" must be a whole number from 0 to 10.`);
+  }
+  const shard = parseShard(args.shard);
+  const token = registryToken(url.toString(), args.tokenEnv);
+  const progress = tty
+    ? (done: number, total: number) =>
+        stderr(`\r  trustgate: collecting packages ${done}/${total}${done === total ? '\n' : ''}`)
+    : undefined;
+  const { facts, requests, failures } = await collectRegistry({
+    registry: url.toString(),
+    ...(token ? { token } : {}),
+    ...(args.org ? { org: args.org } : {}),
+    ...(args.packages ? { packages: args.packages } : {}),
+    ...(shard ? { shard } : {}),
+    concurrency,
+    attempts: retries + 1,
+    ...(progress ? { onProgress: progress } : {}),
+  });
+  if (requests > 0 && failures === requests) {
+    const first = facts.sources.flatMap((s) => s.errors ?? [])[0];
+    throw new TrustgateError(
+      'E_REGISTRY',
+      `Nothing could be collected from ${url}: ${first?.message ?? 'every request failed.'}`,
+      {
+        exitCode: 3,
+      },
+    );
+  }
+  if (failures > 0)
+    stderr(
+      `trustgate: ${failures} of ${requests} registry requests failed; the facts record them and rules that need them fail closed.\n`,
+    );
+  return checkFacts(facts, `facts of ${url}`);
+}
+
+export async function runCollect(
+  args: string[],
+  io: { stdout: (s: string) => void; stderr: (s: string) => void },
+): Promise<number> {
   const { values } = parseCommandArgs('collect', args, collectOptions);
   if (values.help) {
     io.stdout(`${COLLECT_USAGE}\n`);
     return 0;
   }
-  const facts = await collectRepository(values.repo ?? '.');
-  const json = `${JSON.stringify(facts, null, 2)}\n`;
+  const parts: LoadedFacts[] = [];
+  if (values.registry !== undefined) {
+    parts.push(
+      await collectFromRegistry(
+        {
+          registry: values.registry,
+          org: values.org,
+          packages: values.packages,
+          shard: values.shard,
+          tokenEnv: values['token-env'],
+          concurrency: values.concurrency,
+          retries: values.retries,
+        },
+        io.stderr,
+        Boolean(process.stderr.isTTY),
+      ),
+    );
+  } else if (values.org || values.packages || values.shard) {
+    throw new TrustgateError('E_ARGS', '--org, --packages and --shard go with --registry.');
+  }
+  if (values.repo !== undefined || values.registry === undefined)
+    parts.push(await collectRepository(values.repo ?? '.'));
+  const json = `${JSON.stringify(mergeFacts(parts), null, 2)}\n`;
   if (values.output) writeAtomic(values.output, json);
   else io.stdout(json);
   return 0;

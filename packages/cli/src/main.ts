@@ -42,7 +42,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'check':
         return await runCheck(args, { stdout, stderr, color });
       case 'collect':
-        return await runCollect(args, { stdout });
+        return await runCollect(args, { stdout, stderr });
       case 'explain':
         return await runExplain(args, { stdout });
       case 'test':

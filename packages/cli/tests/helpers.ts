@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -12,5 +12,28 @@ export function runCli(args: string[], cwd: string, env: Record<string, string> 
     encoding: 'utf8',
     env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...env },
     timeout: 30_000,
+  });
+}
+
+/** Like runCli, but without blocking the event loop, for tests that serve requests to the CLI. */
+export function runCliAsync(
+  args: string[],
+  cwd: string,
+  env: Record<string, string> = {},
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd,
+      env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
   });
 }

@@ -28,6 +28,7 @@ describe('the example org policy', () => {
             kind: 'granular',
             access: 'write',
             owner: 'ci-bot',
+            bypass2fa: false,
             created: '2026-11-20T00:00:00Z',
             expires: '2026-12-20T00:00:00Z',
           },
@@ -38,6 +39,7 @@ describe('the example org policy', () => {
             mfa: 'publish',
             trustedPublishers: [{ provider: 'github' }],
             maintainers: ['alice'],
+            latest: { version: '1.0.0', provenance: true, trustedPublisher: true },
           },
         ],
         manifests: [

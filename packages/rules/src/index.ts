@@ -1,6 +1,9 @@
 import type { AnyRule, Plugin } from '@trustgate/core';
+import { noBypass2faTokens } from './no-bypass-2fa-tokens.js';
 import { noClassicTokens } from './no-classic-tokens.js';
 import { noCommittedCredentials } from './no-committed-credentials.js';
+import { package2faDisallowTokens } from './package-2fa-disallow-tokens.js';
+import { provenanceAttested } from './provenance-attested.js';
 import { publishProvenance } from './publish-provenance.js';
 import { tokenMaxAge } from './token-max-age.js';
 import { trustedPublishing } from './trusted-publishing.js';
@@ -8,8 +11,11 @@ import { webauthn2fa } from './webauthn-2fa.js';
 
 export { DOCS_BASE } from './create-rule.js';
 export {
+  noBypass2faTokens,
   noClassicTokens,
   noCommittedCredentials,
+  package2faDisallowTokens,
+  provenanceAttested,
   publishProvenance,
   tokenMaxAge,
   trustedPublishing,
@@ -25,6 +31,9 @@ export const rules: Record<string, AnyRule> = Object.fromEntries(
     webauthn2fa,
     noCommittedCredentials,
     publishProvenance,
+    noBypass2faTokens,
+    package2faDisallowTokens,
+    provenanceAttested,
   ].map((r) => [r.id, r]),
 );
 
