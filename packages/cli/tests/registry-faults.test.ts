@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import { runCliAsync } from './helpers.ts';
 
@@ -79,6 +82,61 @@ describe('a registry that goes away', () => {
     assert.equal(
       run.stderr,
       `trustgate: Nothing could be collected from http://127.0.0.1:${port}/: GET /-/npm/v1/user: connection refused after 1 try.\n`,
+    );
+  });
+});
+
+describe('the registry token', () => {
+  it('comes from the user .npmrc line for that registry, with ${VAR} expanded, and is sent as a bearer token', async () => {
+    const seen: string[] = [];
+    const server = createServer((req, res) => {
+      seen.push(String(req.headers.authorization));
+      const body =
+        req.url === '/-/npm/v1/user'
+          ? { name: 'alice', tfa: false }
+          : req.url === '/-/npm/v1/tokens'
+            ? { objects: [], urls: {} }
+            : {};
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    const dir = mkdtempSync(path.join(tmpdir(), 'trustgate-npmrc-'));
+    const npmrc = path.join(dir, 'npmrc');
+    writeFileSync(
+      npmrc,
+      `registry=https://registry.npmjs.org/\n//127.0.0.1:${port}/:_authToken=\${MY_REGISTRY_TOKEN}\n`,
+    );
+    const run = await runCliAsync(
+      ['collect', '--registry', `http://127.0.0.1:${port}/`, '--retries', '0'],
+      dir,
+      {
+        NPM_CONFIG_USERCONFIG: npmrc,
+        MY_REGISTRY_TOKEN: 'from-npmrc-123',
+      },
+    );
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+    assert.equal(run.status, 0, run.stderr);
+    assert.ok(seen.length >= 3 && seen.every((h) => h === 'Bearer from-npmrc-123'));
+    assert.ok(!run.stdout.includes('from-npmrc-123'));
+  });
+
+  it('--token-env names a variable that must be set; a token is never a flag', async () => {
+    const run = await runCliAsync(
+      ['collect', '--registry', 'http://127.0.0.1:9/', '--token-env', 'NOPE_NOT_SET'],
+      process.cwd(),
+    );
+    assert.equal(run.status, 2);
+    assert.equal(run.stderr, 'trustgate: --token-env NOPE_NOT_SET: that environment variable is not set.\n');
+    const flag = await runCliAsync(
+      ['collect', '--registry', 'http://127.0.0.1:9/', '--token', 'x'],
+      process.cwd(),
+    );
+    assert.equal(flag.status, 2);
+    assert.match(
+      flag.stderr,
+      /^trustgate: Unknown option --token for trustgate collect\. Did you mean "--token-env"\?\n$/,
     );
   });
 });
