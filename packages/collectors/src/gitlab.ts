@@ -9,7 +9,7 @@ import {
   type RepoContext,
   uniq,
 } from './context.js';
-import { classifyPublish, redact, splitCommands, tokenWrites } from './shell.js';
+import { classifyPublish, redact, redactUrl, splitCommands, tokenWrites } from './shell.js';
 import { Y } from './ynode.js';
 
 const RESERVED = new Set([
@@ -70,7 +70,7 @@ export function analyzeGitlab(file: string, text: string, repo: RepoContext): An
       } else if (inc.other) {
         result.errors.push({
           entity: `file:${name}`,
-          message: `The include "${inc.other}" is outside the repository and was not followed; jobs defined there were not checked.`,
+          message: `The include "${redactUrl(inc.other)}" is outside the repository and was not followed; jobs defined there were not checked.`,
         });
       }
     }

@@ -485,12 +485,36 @@ export function classifyValue(raw: string): TokenWrite['value'] {
 
 /** A command fit for facts and reports: credential values masked. */
 export function redact(command: string): string {
-  return command
-    .replace(
-      /((?:_authToken|_auth|_password|npmAuthToken|npmAuthIdent)["']?\s*(?:=|\s)\s*["']?)(?!\$)[^\s"';&|]+/g,
-      '$1***',
-    )
-    .replace(/\bnpm_[A-Za-z0-9]{20,}/g, 'npm_***')
+  const words = wordSplit(command).map((w) => {
+    // VAR=value prefixes, and --key=value where the key names a credential.
+    if (
+      /^[A-Za-z_][A-Za-z0-9_]*=/.test(w) ||
+      (/(auth|token|password|secret|otp)/i.test(w) && w.includes('=') && !w.startsWith('${{'))
+    ) {
+      return w.replace(/=.*/s, '=***');
+    }
+    if (/^[a-z][a-z0-9+.-]*:\/\/[^/\s@]*@/i.test(w)) return redactUrl(w);
+    return looksLikeSecret(w) ? '***' : w;
+  });
+  return words
+    .join(' ')
     .replace(/(--otp(?:=|\s+))\S+/g, '$1***')
     .slice(0, 300);
+}
+
+/** userinfo in a URL (https://user:token@host/…) masked. */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/\s@]*@/i, '$1***@');
+}
+
+/** Long mixed-case alphanumeric runs (npm tokens, base64) rather than names or paths. */
+function looksLikeSecret(word: string): boolean {
+  if (word.startsWith('npm_') && word.length >= 20) return true;
+  return (
+    word.length >= 24 &&
+    /^[A-Za-z0-9+/=_-]+$/.test(word) &&
+    /[0-9]/.test(word) &&
+    /[a-z]/.test(word) &&
+    /[A-Z]/.test(word)
+  );
 }

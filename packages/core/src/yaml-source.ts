@@ -32,7 +32,7 @@ export function parseYamlSource(text: string, file: string, code = 'E_YAML'): So
         file,
         line: pos.line,
         column: pos.col,
-        message: `Invalid YAML: ${yamlMessage(e.code, e.message)}`,
+        message: `Invalid YAML: ${yamlMessage(e.code)}`,
       };
     });
     throw new InputError(code, diagnostics);
@@ -54,7 +54,7 @@ export function toData(source: SourceFile): unknown {
         column: 1,
         message: aliases
           ? `Invalid YAML: the document expands aliases too often (more than ${MAX_ALIAS_COUNT}); this looks like an alias bomb.`
-          : `Invalid YAML: ${firstSentence(message)}`,
+          : 'Invalid YAML: the document could not be read.',
       },
     ]);
   }
@@ -69,20 +69,16 @@ const YAML_MESSAGES: Record<string, string> = {
   BLOCK_AS_IMPLICIT_KEY: 'a block value is used as a key; check the indentation.',
   MULTILINE_IMPLICIT_KEY: 'a key runs over more than one line; check the indentation or a missing colon.',
   UNEXPECTED_TOKEN: 'unexpected text here; check the indentation and quoting.',
+  BAD_SCALAR_START: 'a value starts with a character that needs quotes.',
+  BAD_ALIAS: 'an alias (*name) names no anchor.',
+  BLOCK_IN_FLOW: 'a block value is inside a flow collection ([...] or {...}).',
+  TAG_RESOLVE_FAILED: 'a tag (!name) could not be resolved.',
+  BAD_DQ_ESCAPE: 'a double-quoted string has an invalid escape.',
 };
 
-function yamlMessage(code: string, message: string): string {
-  return YAML_MESSAGES[code] ?? lowerFirst(firstSentence(message));
-}
-
-function firstSentence(message: string): string {
-  const line = message.split('\n')[0] ?? message;
-  const trimmed = line.replace(/ at line \d+, column \d+.*$/, '').trim();
-  return /[.?!]$/.test(trimmed) ? trimmed : `${trimmed}.`;
-}
-
-function lowerFirst(s: string): string {
-  return s.charAt(0).toLowerCase() + s.slice(1);
+/** The parser's own messages can quote the source, which may hold a secret: only known codes get words. */
+function yamlMessage(code: string): string {
+  return YAML_MESSAGES[code] ?? `${code.toLowerCase().replaceAll('_', ' ')}.`;
 }
 
 /** Where a key path points: the key itself, or its value. */
