@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const BIN = path.join(ROOT, 'packages/cli/bin/trustgate.js');
+export const BIN = path.join(ROOT, 'packages/cli/bin/trustgate.js');
 
 /** Run the real, built bin as a child process, without colour. */
 export function runCli(args: string[], cwd: string, env: Record<string, string> = {}) {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -68,8 +69,10 @@ describe('action.yml', () => {
       'formats',
       'upload',
       'omit-waived',
+      'plugins',
       'working-directory',
     ]);
+    assert.equal(action.inputs.plugins.default, 'auto');
     for (const input of Object.values(action.inputs) as { description: string }[])
       assert.ok(input.description);
   });
@@ -106,5 +109,31 @@ describe('check --omit-waived', () => {
       [[{ kind: 'external', status: 'accepted', justification: 'Old mirror. (until 2099-01-01)' }]],
     );
     assert.deepEqual(results('omitted.sarif'), []);
+  });
+});
+
+describe('scripts/policy-files.mjs (the action refuses plugins when these change in a pull request)', () => {
+  it('lists the policy, the local files it extends, and the plugins they name, without loading any', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'trustgate-policy-files-'));
+    after(() => rmSync(dir, { recursive: true, force: true }));
+    const files: Record<string, string> = {
+      'trustgate.yaml':
+        'apiVersion: trustgate/v1\nkind: Policy\nextends: [./policy/base.yaml, "@acme/npm-policy"]\nplugins: [./rules/local.ts]\n',
+      'policy/base.yaml': 'apiVersion: trustgate/v1\nkind: Policy\nplugins: [./team.mjs, "@acme/rules"]\n',
+      'rules/local.ts': 'throw new Error("must not run");\n',
+    };
+    for (const [name, text] of Object.entries(files)) {
+      mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+      writeFileSync(path.join(dir, name), text);
+    }
+    const run = spawnSync(process.execPath, [path.join(ROOT, 'scripts/policy-files.mjs'), 'trustgate.yaml'], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(
+      run.stdout,
+      'trustgate.yaml\nrules/local.ts\npolicy/base.yaml\npolicy/team.mjs\n(package) @acme/rules\n',
+    );
   });
 });

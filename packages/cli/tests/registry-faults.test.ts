@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { runCliAsync } from './helpers.ts';
+import { BIN, runCliAsync } from './helpers.ts';
 
 describe('a registry that goes away', () => {
   it('dying half-way through a collection makes check exit non-zero, never 0', async () => {
@@ -138,5 +139,33 @@ describe('the registry token', () => {
       flag.stderr,
       /^trustgate: Unknown option --token for trustgate collect\. Did you mean "--token-env"\?\n$/,
     );
+  });
+});
+
+describe('interrupted', () => {
+  it('SIGINT during collect leaves no output file, half-written or whole', async () => {
+    const server = createServer(() => {
+      // Never answers: collect is still waiting when it is interrupted.
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const dir = mkdtempSync(path.join(tmpdir(), 'trustgate-sigint-'));
+    const child = spawn(process.execPath, [BIN, 'collect', '--registry', url, '-o', 'facts.json'], {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? '', NPM_TOKEN: 'token-for-tests' },
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    await new Promise((r) => setTimeout(r, 700));
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    server.closeAllConnections();
+    server.close();
+    assert.equal(code, 130);
+    assert.equal(stderr, 'trustgate: stopped by SIGINT; no report was written.\n');
+    assert.deepEqual(readdirSync(dir), []);
+    rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -134,6 +135,17 @@ jobs:
       facts.workflows!.map((s) => s.provenance),
       [true],
     );
+  });
+
+  it('never opens a FIFO (which would hang the scan), and records it', async () => {
+    const dir = repoWith({ 'package.json': JSON.stringify({ name: 'x' }) });
+    mkdirSync(path.join(dir, '.github/workflows'), { recursive: true });
+    execFileSync('mkfifo', [path.join(dir, '.github/workflows/pipe.yml'), path.join(dir, '.npmrc')]);
+    const facts = await scanRepository(dir, { now: new Date('2026-11-28T00:00:00Z') });
+    assert.deepEqual(facts.sources[0]!.errors, [
+      { entity: 'file:.github/workflows/pipe.yml', message: 'It is not a regular file; not read.' },
+      { entity: 'file:.npmrc', message: 'It is not a regular file; not read.' },
+    ]);
   });
 
   it('a folder that does not exist cannot be scanned', async () => {

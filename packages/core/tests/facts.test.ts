@@ -55,6 +55,14 @@ describe('facts loading', () => {
     );
   });
 
+  it('refuses very deep nesting with a clear error, not a crash', async () => {
+    const deep = `${'['.repeat(20_000)}${']'.repeat(20_000)}`;
+    const text = `{"schemaVersion": 1, "collectedAt": "2026-11-28T09:00:00Z", "sources": [], "tokens": ${deep}}`;
+    const message = await errorOf(() => parseFacts(text, 'facts.json'));
+    // Too deep for positions to be worked out: the key path still says where.
+    assert.equal(message, 'facts.json: tokens[0]: Must be a mapping.');
+  });
+
   it('reports unknown keys and duplicate ids', async () => {
     assert.equal(
       await errorOf(() => parseFacts(JSON.stringify({ ...valid, token: [] }), 'facts.json')),
