@@ -21,7 +21,8 @@ const BASE_FACTS = readFileSync(path.join(ROOT, 'examples/acme/facts.json'), 'ut
 const PRESETS = path.join(ROOT, 'policies');
 const TIME_BOUND_MS = 5000;
 
-function rng(seed: number) {
+/** mulberry32: a small seeded generator, so that failures reproduce. */
+export function rng(seed: number) {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

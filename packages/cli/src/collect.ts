@@ -1,4 +1,4 @@
-import { collectRegistry, scanRepository } from '@trustgate/collectors';
+import { collectRegistry, RepositoryError, scanRepository } from '@trustgate/collectors';
 import { checkFacts, type LoadedFacts, mergeFacts, TrustgateError } from '@trustgate/core';
 import { type OptionSpec, optionHelp, parseCommandArgs } from './args.js';
 import { writeAtomic } from './output.js';
@@ -64,7 +64,7 @@ export async function collectRepository(dir: string): Promise<LoadedFacts> {
   try {
     facts = await scanRepository(dir);
   } catch (error) {
-    if (error instanceof Error && error.constructor.name === 'RepositoryError') {
+    if (error instanceof RepositoryError) {
       throw new TrustgateError('E_REPO', error.message);
     }
     throw error;

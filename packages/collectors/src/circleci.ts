@@ -1,8 +1,7 @@
 import type { WorkflowStep } from '@trustgate/core';
-import { LineCounter, parseDocument } from 'yaml';
 import { type Analysis, isNpmTokenVar, NPMJS, normalizeRegistry, type RepoContext, uniq } from './context.js';
 import { classifyPublish, redact, splitCommands, tokenWrites } from './shell.js';
-import { Y } from './ynode.js';
+import { parseCiFile, type Y } from './ynode.js';
 
 /**
  * Find publishing steps in a CircleCI configuration: `run` steps of every job.
@@ -11,17 +10,8 @@ import { Y } from './ynode.js';
  */
 export function analyzeCircleci(file: string, text: string, repo: RepoContext): Analysis {
   const result: Analysis = { steps: [], npmrc: [], errors: [] };
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, merge: true, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    const p = lines.linePos(doc.errors[0]!.pos[0]);
-    result.errors.push({
-      entity: `file:${file}`,
-      message: `Invalid YAML at line ${p.line}, column ${p.col}; the file was not analysed.`,
-    });
-    return result;
-  }
-  const root = new Y(doc.contents, doc, lines, text);
+  const root = parseCiFile(file, text, result.errors);
+  if (!root) return result;
   for (const [jobId, , job] of root.get('jobs')?.entries() ?? []) {
     const runs = (job.get('steps')?.items() ?? [])
       .map((s) => s.get('run'))

@@ -1,5 +1,4 @@
 import type { NpmrcEntry, WorkflowStep } from '@trustgate/core';
-import { LineCounter, parseDocument } from 'yaml';
 import {
   type Analysis,
   isNpmTokenVar,
@@ -19,7 +18,7 @@ import {
   type TokenWrite,
   tokenWrites,
 } from './shell.js';
-import { Y } from './ynode.js';
+import { parseCiFile, type Y } from './ynode.js';
 
 /** Step names that say an indirect publish goes somewhere other than npm. */
 const OTHER_TARGET =
@@ -41,18 +40,8 @@ interface JobWrite {
 /** Find every publishing step of a GitHub Actions workflow, with its auth, registry and provenance. */
 export function analyzeGithub(file: string, text: string, repo: RepoContext): Analysis {
   const result: Analysis = { steps: [], npmrc: [], errors: [] };
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, merge: true, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0]!;
-    const p = lines.linePos(e.pos[0]);
-    result.errors.push({
-      entity: `file:${file}`,
-      message: `Invalid YAML at line ${p.line}, column ${p.col}; the file was not analysed.`,
-    });
-    return result;
-  }
-  const root = new Y(doc.contents, doc, lines, text);
+  const root = parseCiFile(file, text, result.errors);
+  if (!root) return result;
   if (!root.isMap) {
     result.errors.push({
       entity: `file:${file}`,

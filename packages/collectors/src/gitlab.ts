@@ -1,5 +1,4 @@
 import type { NpmrcEntry, SourceError, WorkflowStep } from '@trustgate/core';
-import { LineCounter, parseDocument } from 'yaml';
 import {
   type Analysis,
   isNpmTokenVar,
@@ -10,7 +9,7 @@ import {
   uniq,
 } from './context.js';
 import { classifyPublish, redact, redactUrl, splitCommands, tokenWrites } from './shell.js';
-import { Y } from './ynode.js';
+import { parseCiFile, type Y } from './ynode.js';
 
 const RESERVED = new Set([
   'stages',
@@ -41,22 +40,8 @@ export function analyzeGitlab(file: string, text: string, repo: RepoContext): An
   const defs: Defs = { jobs: new Map(), files: new Map() };
   let root: Y | undefined;
   const load = (name: string, body: string, depth: number): Y | undefined => {
-    const lines = new LineCounter();
-    const doc = parseDocument(body, {
-      lineCounter: lines,
-      merge: true,
-      prettyErrors: false,
-      uniqueKeys: false,
-    });
-    if (doc.errors.length > 0) {
-      const p = lines.linePos(doc.errors[0]!.pos[0]);
-      result.errors.push({
-        entity: `file:${name}`,
-        message: `Invalid YAML at line ${p.line}, column ${p.col}; the file was not analysed.`,
-      });
-      return undefined;
-    }
-    const top = new Y(doc.contents, doc, lines, body);
+    const top = parseCiFile(name, body, result.errors, { uniqueKeys: false });
+    if (!top) return undefined;
     for (const inc of includes(top.get('include'))) {
       if (inc.local) {
         const path = inc.local.replace(/^\//, '');

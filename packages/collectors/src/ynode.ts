@@ -1,4 +1,14 @@
-import { type Document, isAlias, isMap, isPair, isScalar, isSeq, type LineCounter, type Node } from 'yaml';
+import {
+  type Document,
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  parseDocument,
+} from 'yaml';
 
 /** Entries per YAML map node: analysers ask for the same keys many times. */
 const entryCache = new WeakMap<object, [string, Y, Y][]>();
@@ -120,4 +130,33 @@ export class Y {
     for (let i = 0; i < at; i++) if (src.charCodeAt(i) === 10) line++;
     return line;
   }
+}
+
+/**
+ * Parse a CI file, following anchors and merge keys as CI systems do. A file
+ * that does not parse is an error of the scan (never its text: it may hold a
+ * secret), and yields no root.
+ */
+export function parseCiFile(
+  file: string,
+  text: string,
+  errors: { entity?: string; message: string }[],
+  options: { uniqueKeys?: boolean } = {},
+): Y | undefined {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, {
+    lineCounter: lines,
+    merge: true,
+    prettyErrors: false,
+    uniqueKeys: options.uniqueKeys ?? true,
+  });
+  if (doc.errors.length > 0) {
+    const p = lines.linePos(doc.errors[0]!.pos[0]);
+    errors.push({
+      entity: `file:${file}`,
+      message: `Invalid YAML at line ${p.line}, column ${p.col}; the file was not analysed.`,
+    });
+    return undefined;
+  }
+  return new Y(doc.contents, doc, lines, text);
 }
