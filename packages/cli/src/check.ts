@@ -17,7 +17,6 @@ import {
 } from '@trustgate/core';
 import { reporters } from '@trustgate/reporters';
 import { type OptionSpec, optionHelp, parseCommandArgs } from './args.js';
-import { collectFromRegistry, collectRepository } from './collect.js';
 import { isPathSpecifier, loadModule } from './modules.js';
 import { writeAtomic } from './output.js';
 import { policyLoadOptions, TOOL } from './setup.js';
@@ -215,9 +214,12 @@ export async function runCheck(
   const policy = await loadPolicy(target, policyLoadOptions(cwd, values.plugins));
   const outputs = await parseFormats(values.format, cwd, policy.reporters);
   const loaded = factFiles.map((f) => loadFacts(f));
+  // The collectors (and their dependencies) load only when a run collects.
+  const collect =
+    values.registry !== undefined || repo !== undefined ? await import('./collect.js') : undefined;
   if (values.registry !== undefined) {
     loaded.push(
-      await collectFromRegistry(
+      await collect!.collectFromRegistry(
         {
           registry: values.registry,
           org: values.org,
@@ -230,7 +232,7 @@ export async function runCheck(
       ),
     );
   }
-  if (repo !== undefined) loaded.push(await collectRepository(repo));
+  if (repo !== undefined) loaded.push(await collect!.collectRepository(repo));
   const facts = mergeFacts(loaded);
   const result = await evaluate({ facts, policy, ...(now ? { now } : {}), tool: TOOL });
   const reporterFailed = await writeReports(result, outputs, io, values['omit-waived'] ?? false);

@@ -1,12 +1,6 @@
 import { describeError, didYouMean, TrustgateError } from '@trustgate/core';
-import { CHECK_USAGE, runCheck } from './check.js';
-import { runCollect } from './collect.js';
-import { runExplain } from './explain.js';
-import { runInit } from './init.js';
 import { removePending } from './output.js';
-import { runRules } from './rules-cmd.js';
 import { TOOL } from './setup.js';
-import { runTest } from './test-cmd.js';
 
 const USAGE = `Usage: trustgate <command> [options]
 
@@ -40,17 +34,18 @@ export async function main(argv: string[]): Promise<number> {
   try {
     switch (command) {
       case 'check':
-        return await runCheck(args, { stdout, stderr, color });
+        // Each command loads what it needs, and only that: start-up stays short.
+        return await (await import('./check.js')).runCheck(args, { stdout, stderr, color });
       case 'collect':
-        return await runCollect(args, { stdout, stderr });
+        return await (await import('./collect.js')).runCollect(args, { stdout, stderr });
       case 'explain':
-        return await runExplain(args, { stdout });
+        return await (await import('./explain.js')).runExplain(args, { stdout });
       case 'test':
-        return await runTest(args, { stdout, color });
+        return await (await import('./test-cmd.js')).runTest(args, { stdout, color });
       case 'init':
-        return runInit(args, { stdout });
+        return (await import('./init.js')).runInit(args, { stdout });
       case 'rules':
-        return runRules(args, { stdout });
+        return (await import('./rules-cmd.js')).runRules(args, { stdout });
       case '--version':
       case '-v':
         stdout(`${TOOL.version}\n`);
@@ -82,5 +77,3 @@ export async function main(argv: string[]): Promise<number> {
     process.off('SIGTERM', onSignal);
   }
 }
-
-export { CHECK_USAGE };

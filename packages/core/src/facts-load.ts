@@ -3,14 +3,14 @@ import type { ValidateFunction } from 'ajv';
 import { type Diagnostic, InputError, TrustgateError } from './errors.js';
 import { COLLECTIONS, type CollectionName, type Facts, type LoadedFacts } from './facts.js';
 import { jsonErrorOffset, lineColumn } from './json-position.js';
-import { createAjv, explainErrors } from './schema.js';
+import { explainErrors, sharedAjv } from './schema.js';
 import { loadSchema } from './schemas.js';
 import { locate, parseYamlSource } from './yaml-source.js';
 
 let validator: ValidateFunction | undefined;
 
 function validateFacts(): ValidateFunction {
-  validator ??= createAjv().compile(loadSchema('facts.schema.json'));
+  validator ??= sharedAjv().compile(loadSchema('facts.schema.json'));
   return validator;
 }
 

@@ -7,7 +7,7 @@ import { COLLECTIONS, type LoadedFacts } from './facts.js';
 import { checkFacts } from './facts-load.js';
 import { type LoadPolicyOptions, loadPolicy } from './policy.js';
 import { EXCEPTION_EXPIRING, EXCEPTION_STALE, type Finding, type Level } from './result.js';
-import { createAjv, explainErrors, parseDateOrDateTime } from './schema.js';
+import { explainErrors, parseDateOrDateTime, sharedAjv } from './schema.js';
 import { diagnosticAt, parseYamlSource, type SourceFile, toData } from './yaml-source.js';
 
 /** One expected finding: rule and subject, and the level or message when given. */
@@ -97,7 +97,7 @@ export async function runPolicyTestFile(
   }
   const source = parseYamlSource(text, shown, 'E_TEST_YAML');
   const data = toData(source);
-  validator ??= createAjv().compile(TEST_SCHEMA);
+  validator ??= sharedAjv().compile(TEST_SCHEMA);
   if (!validator(data)) {
     throw new InputError(
       'E_TEST_SCHEMA',

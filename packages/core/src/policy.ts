@@ -8,7 +8,7 @@ import { type Diagnostic, didYouMean, formatPath, InputError, TrustgateError } f
 import { COLLECTIONS } from './facts.js';
 import { type ExceptionRef, LEVEL_RANK, type Level } from './result.js';
 import type { AnyRule, Plugin, Reporter } from './rule.js';
-import { createAjv, explainErrors, parseDateOrDateTime } from './schema.js';
+import { explainErrors, parseDateOrDateTime, sharedAjv } from './schema.js';
 import { loadSchema } from './schemas.js';
 import { diagnosticAt, locate, parseYamlSource, type SourceFile, toData } from './yaml-source.js';
 
@@ -290,7 +290,7 @@ function validateDocument(data: unknown, source: SourceFile): PolicyDocument {
       ),
     ]);
   }
-  policyValidator ??= createAjv().compile(loadSchema('policy.schema.json'));
+  policyValidator ??= sharedAjv().compile(loadSchema('policy.schema.json'));
   if (!policyValidator(data)) {
     const diagnostics = explainErrors(policyValidator.errors).map((p) =>
       diagnosticAt(source, p.path, p.message, {
@@ -439,7 +439,7 @@ function ruleShapeProblem(key: string, rule: unknown): string | undefined {
   }
   if (meta.options !== undefined) {
     try {
-      createAjv({ useDefaults: true }).compile(meta.options);
+      sharedAjv({ useDefaults: true }).compile(meta.options);
     } catch (error) {
       return `has an invalid option schema: ${firstLine(error)}`;
     }
@@ -853,7 +853,7 @@ function validateOptions(
   let validate = optionValidators.get(rule);
   if (!validate) {
     try {
-      validate = createAjv({ useDefaults: true }).compile(schema);
+      validate = sharedAjv({ useDefaults: true }).compile(schema);
     } catch (error) {
       throw new TrustgateError(
         'E_RULE_SCHEMA',

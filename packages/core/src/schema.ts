@@ -5,6 +5,22 @@ import { didYouMean } from './errors.js';
 // ajv-formats is CommonJS; its default export arrives as the module object under NodeNext.
 const addFormats = addFormatsModule.default as unknown as typeof addFormatsModule.default.default;
 
+const shared = new Map<string, Ajv>();
+
+/**
+ * One ajv instance per setting, shared by the whole run: creating an instance
+ * (and adding formats) costs more than compiling most schemas.
+ */
+export function sharedAjv(options: { useDefaults?: boolean; looseTypes?: boolean } = {}): Ajv {
+  const key = `${options.useDefaults ? 'd' : ''}${options.looseTypes ? 'l' : ''}`;
+  let ajv = shared.get(key);
+  if (!ajv) {
+    ajv = createAjv(options);
+    shared.set(key, ajv);
+  }
+  return ajv;
+}
+
 /** A new ajv instance with trustgate's settings: all errors, formats, strict schemas. */
 export function createAjv(options: { useDefaults?: boolean; looseTypes?: boolean } = {}): Ajv {
   const ajv = new Ajv({
