@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import type { ValidateFunction } from 'ajv';
 import { type Diagnostic, InputError, TrustgateError } from './errors.js';
@@ -29,14 +30,13 @@ export function loadFacts(file: string): LoadedFacts {
           : 'it cannot be read';
     throw new TrustgateError('E_FACTS_READ', `${file}: Cannot read facts: ${why}.`);
   }
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
+  // isUtf8 checks natively, without decoding twice.
+  if (!isUtf8(bytes)) {
     throw new InputError('E_FACTS_JSON', [
       { file, message: 'Facts must be UTF-8 text; this file holds other bytes.' },
     ]);
   }
+  const text = bytes.toString('utf8');
   return parseFacts(text, file);
 }
 

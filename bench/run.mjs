@@ -1,0 +1,186 @@
+/**
+ * The benchmark harness: trustgate against the plain-loop limit and two peer
+ * engines, side by side, alternating, in child processes; then cold start and
+ * scaling. Writes bench/RESULTS.md. Not part of the tests.
+ *
+ *   pnpm bench [--sizes 10000,100000,1000000] [--runs 3] [--peers-up-to 100000]
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generate } from './generate.mjs';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const TMP = path.join(ROOT, '.tmp/bench');
+const args = process.argv.slice(2);
+const opt = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
+const sizes = opt('--sizes', '10000,100000,1000000').split(',').map(Number);
+const runs = Number(opt('--runs', '3'));
+const peersUpTo = Number(opt('--peers-up-to', '100000'));
+const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+mkdirSync(TMP, { recursive: true });
+
+/** Run a command; wall time in ms, and peak RSS in MB when /usr/bin/time is there. */
+function measure(argv) {
+  const cmd = TIME ? [TIME, '-f', '%M', ...argv] : argv;
+  const started = process.hrtime.bigint();
+  const r = spawnSync(cmd[0], cmd.slice(1), { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 30 });
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  if (r.status !== 0 && r.status !== 1)
+    throw new Error(`${argv.join(' ')} exited ${r.status}: ${r.stderr.slice(-500)}`);
+  const rssKb = TIME ? Number(r.stderr.trim().split('\n').pop()) : Number.NaN;
+  return { ms, rssMb: rssKb / 1024, stdout: r.stdout };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const spread = (xs) => `${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)}`;
+
+const contenders = {
+  trustgate: (f) => ({
+    argv: [
+      process.execPath,
+      'packages/cli/bin/trustgate.js',
+      'check',
+      '--policy',
+      'bench/policy.yaml',
+      '--facts',
+      f,
+      '--format',
+      `json=${TMP}/out-trustgate.json`,
+    ],
+    count: () => JSON.parse(readFileSync(`${TMP}/out-trustgate.json`, 'utf8')).findings.length,
+  }),
+  'plain loop': (f) => ({
+    argv: [process.execPath, 'bench/contenders/plain.mjs', f, `${TMP}/out-plain.json`],
+  }),
+  'json-rules-engine': (f) => ({
+    argv: [process.execPath, 'bench/contenders/rules-engine.mjs', f, `${TMP}/out-jre.json`],
+  }),
+  Spectral: (f) => ({
+    argv: [process.execPath, 'bench/contenders/spectral.mjs', f, `${TMP}/out-spectral.json`],
+  }),
+};
+
+const results = {};
+for (const size of sizes) {
+  const file = path.join(TMP, `org-${size}.json`);
+  if (!existsSync(file)) await generate(size, file);
+  const names = Object.keys(contenders).filter(
+    (n) => size <= peersUpTo || n === 'trustgate' || n === 'plain loop',
+  );
+  const times = Object.fromEntries(names.map((n) => [n, []]));
+  const rss = Object.fromEntries(names.map((n) => [n, []]));
+  const counts = {};
+  for (let r = 0; r < runs; r++) {
+    for (const name of names) {
+      const c = contenders[name](file);
+      const m = measure(c.argv);
+      times[name].push(m.ms);
+      rss[name].push(m.rssMb);
+      counts[name] = c.count ? c.count() : JSON.parse(m.stdout.trim().split('\n').pop()).findings;
+      process.stderr.write(
+        `  ${size} ${name} run ${r + 1}: ${m.ms.toFixed(0)} ms, ${m.rssMb.toFixed(0)} MB, ${counts[name]} findings\n`,
+      );
+    }
+  }
+  results[size] = { times, rss, counts };
+}
+
+// Cold start: trustgate on the bundled example against a bare node.
+const cold = { node: [], trustgate: [] };
+for (let r = 0; r < 9; r++) {
+  cold.node.push(measure([process.execPath, '-e', '0']).ms);
+  cold.trustgate.push(
+    measure([
+      process.execPath,
+      'packages/cli/bin/trustgate.js',
+      'check',
+      '--policy',
+      'examples/acme/trustgate.yaml',
+      '--facts',
+      'examples/acme/facts.json',
+      '--format',
+      'json=/dev/null',
+    ]).ms,
+  );
+}
+
+const lines = [];
+const at = (size, name) => results[size]?.times[name];
+const goal = (label, value, ok, target) =>
+  lines.push(
+    `| ${label} | ${Number.isFinite(value) ? value.toFixed(2) : 'n/a'} | ${target} | ${Number.isFinite(value) ? (ok ? 'met' : '**not met**') : 'not measured'} |`,
+  );
+lines.push('# Benchmark results', '');
+lines.push(
+  `Measured by \`pnpm bench -- --sizes ${sizes.join(',')} --runs ${runs}\` on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`,
+);
+lines.push(
+  'Each contender runs as its own process, in turn, for each run; figures are medians with the range across runs. Peak RSS is from `/usr/bin/time`.',
+  '',
+);
+lines.push(
+  'The four seed rules: `token-max-age` (90 days, write tokens), `no-classic-tokens`, `trusted-publishing` (packages and publishing steps) and `webauthn-2fa`, over a synthetic org (`bench/generate.mjs`: N tokens, N/5 packages, N/20 accounts, N/50 publishing steps, seeded).',
+  '',
+);
+for (const size of sizes) {
+  const r = results[size];
+  lines.push(
+    `## ${size.toLocaleString('en')} tokens`,
+    '',
+    '| contender | time, median (range) ms | peak RSS, median MB | findings |',
+    '|---|---:|---:|---:|',
+  );
+  for (const name of Object.keys(r.times)) {
+    lines.push(
+      `| ${name} | ${median(r.times[name]).toFixed(0)} (${spread(r.times[name])}) | ${median(r.rss[name]).toFixed(0)} | ${r.counts[name]} |`,
+    );
+  }
+  const same = new Set(Object.values(r.counts)).size === 1;
+  lines.push(
+    '',
+    same
+      ? 'Every contender found the same number of findings.'
+      : '**The contenders disagree on the number of findings.**',
+    '',
+  );
+}
+lines.push(
+  '## Cold start',
+  '',
+  `\`trustgate check\` on the bundled example: median ${median(cold.trustgate).toFixed(0)} ms (${spread(cold.trustgate)}); bare \`node -e 0\`: ${median(cold.node).toFixed(0)} ms (${spread(cold.node)}); 9 alternating runs.`,
+  '',
+);
+const base = 100000;
+const ratio = (a, b) => (a && b ? median(a) / median(b) : Number.NaN);
+lines.push('## Goals', '', '| figure | measured | goal | |', '|---|---:|---:|---|');
+goal(
+  'check time ÷ plain loop, 100k tokens',
+  ratio(at(base, 'trustgate'), at(base, 'plain loop')),
+  ratio(at(base, 'trustgate'), at(base, 'plain loop')) <= 2.0,
+  '≤ 2.0',
+);
+const mem = results[base]
+  ? median(results[base].rss.trustgate) / median(results[base].rss['plain loop'])
+  : Number.NaN;
+goal('check peak memory ÷ plain loop, 100k tokens', mem, mem <= 2.5, '≤ 2.5');
+goal(
+  'json-rules-engine time ÷ check time, 100k',
+  ratio(at(base, 'json-rules-engine'), at(base, 'trustgate')),
+  ratio(at(base, 'json-rules-engine'), at(base, 'trustgate')) >= 10,
+  '≥ 10',
+);
+goal(
+  'Spectral time ÷ check time, 100k',
+  ratio(at(base, 'Spectral'), at(base, 'trustgate')),
+  ratio(at(base, 'Spectral'), at(base, 'trustgate')) >= 10,
+  '≥ 10',
+);
+const scale = ratio(at(1000000, 'trustgate'), at(base, 'trustgate'));
+goal('time(1M) ÷ time(100k)', scale, scale <= 11, '≤ 11');
+const coldRatio = median(cold.trustgate) / median(cold.node);
+goal('cold start ÷ bare node start', coldRatio, coldRatio <= 3, '≤ 3.0');
+writeFileSync(path.join(ROOT, 'bench/RESULTS.md'), `${lines.join('\n')}\n`);
+console.log(lines.join('\n'));
