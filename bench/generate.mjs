@@ -11,7 +11,8 @@ import { createWriteStream } from 'node:fs';
 const DAY = 86_400_000;
 export const NOW = Date.parse('2026-11-28T00:00:00Z');
 
-function rng(seed) {
+/** mulberry32: a small seeded generator, so that runs reproduce. */
+export function rng(seed) {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -14,24 +14,15 @@ import { fileURLToPath } from 'node:url';
 import { evaluate, exitCodeFor, loadPolicy, parseFacts, TrustgateError } from '@trustgate/core';
 import { reporters } from '@trustgate/reporters';
 import { rules } from '@trustgate/rules';
+import { rng } from '../bench/generate.mjs';
+
+export { rng };
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BASE_POLICY = readFileSync(path.join(ROOT, 'examples/acme/trustgate.yaml'), 'utf8');
 const BASE_FACTS = readFileSync(path.join(ROOT, 'examples/acme/facts.json'), 'utf8');
 const PRESETS = path.join(ROOT, 'policies');
 const TIME_BOUND_MS = 5000;
-
-/** mulberry32: a small seeded generator, so that failures reproduce. */
-export function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const NOISE = [
   '\t',
