@@ -335,6 +335,24 @@ describe('registry collector', () => {
     );
   });
 
+  it('reports progress as packages complete, for the progress bar', async () => {
+    const r = await registry({
+      '/-/npm/v1/user': profile,
+      '/-/npm/v1/tokens': { objects: [], urls: {} },
+      '/a': packument('a', false),
+      '/b': packument('b', false),
+    });
+    const seen: string[] = [];
+    await collectRegistry({
+      registry: r.url,
+      packages: ['a', 'b'],
+      ...fast,
+      concurrency: 1,
+      onProgress: (d, t) => seen.push(`${d}/${t}`),
+    });
+    assert.deepEqual(seen, ['1/2', '2/2']);
+  });
+
   it('shards are stable and cover every package exactly once', () => {
     const names = Array.from({ length: 200 }, (_, i) => `@acme/p${i}`);
     const shards = [1, 2, 3, 4].map((i) => names.filter((n) => shardOf(n, 4) === i - 1));
