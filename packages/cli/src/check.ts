@@ -1,7 +1,8 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import {
+  compareWithBaseline,
   describeError,
   didYouMean,
   evaluate,
@@ -60,6 +61,15 @@ export const checkOptions = {
     type: 'string',
     value: 'all|none|LIST',
     help: 'Which plugins the policy may load: all (default), none, or a comma-separated list of the specifiers allowed.',
+  },
+  baseline: {
+    type: 'string',
+    value: 'REPORT.json',
+    help: 'An earlier JSON report: mark findings new or unchanged, and list what was fixed.',
+  },
+  'fail-on-new': {
+    type: 'boolean',
+    help: 'With --baseline: fail only on findings the baseline does not have.',
   },
   'omit-waived': {
     type: 'boolean',
@@ -158,6 +168,27 @@ function resolvesFrom(pkg: string, cwd: string): boolean {
   }
 }
 
+/** A baseline report: JSON, or bad input naming the file. */
+function readBaseline(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new TrustgateError(
+      'E_BASELINE',
+      `${file}: Cannot read the baseline report: the file does not exist or cannot be read.`,
+    );
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new TrustgateError(
+      'E_BASELINE',
+      `${file}: The baseline report is not valid JSON; write it with --format json=FILE.`,
+    );
+  }
+}
+
 /** `--now`: a date (its start, UTC) or a date and time with a zone. */
 export function parseNow(value: string | undefined): Date | undefined {
   if (value === undefined) return undefined;
@@ -234,9 +265,13 @@ export async function runCheck(
   }
   if (repo !== undefined) loaded.push(await collect!.collectRepository(repo));
   const facts = mergeFacts(loaded);
-  const result = await evaluate({ facts, policy, ...(now ? { now } : {}), tool: TOOL });
+  let result = await evaluate({ facts, policy, ...(now ? { now } : {}), tool: TOOL });
+  if (values.baseline !== undefined)
+    result = compareWithBaseline(result, readBaseline(values.baseline), values.baseline);
+  else if (values['fail-on-new'])
+    throw new TrustgateError('E_ARGS', '--fail-on-new needs --baseline REPORT.json.');
   const reporterFailed = await writeReports(result, outputs, io, values['omit-waived'] ?? false);
-  return reporterFailed ? 3 : exitCodeFor(result, failOn);
+  return reporterFailed ? 3 : exitCodeFor(result, failOn, { newOnly: values['fail-on-new'] === true });
 }
 
 /** Every output is attempted; a reporter that throws does not stop the others. Returns whether one failed. */

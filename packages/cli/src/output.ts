@@ -1,13 +1,36 @@
 import { randomBytes } from 'node:crypto';
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { TrustgateError } from '@trustgate/core';
 
 /** Temporary files not yet renamed into place; removed if the process is interrupted. */
 const pending = new Set<string>();
 
-/** Write a file atomically: a temporary file beside it, then a rename. */
+/**
+ * Write a file atomically: a temporary file beside it, then a rename. A target
+ * that exists and is not a regular file (/dev/null, /dev/stdout, a FIFO, the
+ * file behind $GITHUB_STEP_SUMMARY may be one) is written in place: renaming
+ * over it would replace a device with a file.
+ */
 export function writeAtomic(file: string, data: string | Uint8Array): void {
+  let special = false;
+  try {
+    const st = statSync(file);
+    special = !st.isFile() && !st.isDirectory();
+  } catch {
+    // absent: the usual case
+  }
+  if (special) {
+    try {
+      writeFileSync(file, data);
+      return;
+    } catch (error) {
+      throw new TrustgateError(
+        'E_OUTPUT',
+        `Cannot write ${file}: the system said ${(error as NodeJS.ErrnoException).code ?? 'no'}.`,
+      );
+    }
+  }
   const tmp = path.join(
     path.dirname(file),
     `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,

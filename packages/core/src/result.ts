@@ -1,3 +1,4 @@
+import { InputError } from './errors.js';
 export type Level = 'error' | 'warning' | 'note' | 'off';
 export type ActiveLevel = Exclude<Level, 'off'>;
 export const LEVELS: readonly Level[] = ['error', 'warning', 'note', 'off'];
@@ -72,6 +73,20 @@ export interface Finding {
   exception?: ExceptionRef;
   /** An exception matched, but it has expired: the finding counts again. */
   expiredException?: ExceptionRef;
+  /** Against a baseline report (`--baseline`): new since then, or there already. */
+  drift?: 'new' | 'unchanged';
+}
+
+/** What changed since a baseline report. */
+export interface Drift {
+  /** The baseline report, as given. */
+  baseline: string;
+  new: number;
+  unchanged: number;
+  /** Findings of the baseline that are gone now. */
+  fixed: { ruleId: string; subject: string; message: string; fingerprint: string }[];
+  /** Findings waived in the baseline whose exception has expired since. */
+  expiredSince: { ruleId: string; subject: string; expires: string; ticket?: string }[];
 }
 
 export interface Summary {
@@ -130,6 +145,8 @@ export interface RunResult {
   /** The rules that ran, with their effective level. */
   rules: RuleSummary[];
   facts: FactsSummary;
+  /** Present with `--baseline`. */
+  drift?: Drift;
 }
 
 export function summarize(findings: readonly Finding[]): Summary {
@@ -161,12 +178,76 @@ export function summarize(findings: readonly Finding[]): Summary {
 export function exitCodeFor(
   result: Pick<RunResult, 'findings' | 'summary'>,
   failOn: Level | 'never',
+  options: { newOnly?: boolean } = {},
 ): number {
   if (result.summary.ruleFailures > 0) return 3;
   if (failOn === 'never') return 0;
   const threshold = LEVEL_RANK[failOn === 'off' ? 'error' : failOn];
   for (const f of result.findings) {
+    if (options.newOnly && f.drift !== 'new') continue;
     if (!f.exception && LEVEL_RANK[f.level] >= threshold) return 1;
   }
   return 0;
+}
+
+/**
+ * Mark each finding new or unchanged against an earlier JSON report, by the
+ * stable fingerprint (so line moves do not matter), and list what was fixed and
+ * which exceptions expired in between. The baseline is checked for shape;
+ * anything else is bad input.
+ */
+export function compareWithBaseline(result: RunResult, baseline: unknown, file: string): RunResult {
+  const fail = (why: string): never => {
+    throw new InputError('E_BASELINE', [{ file, message: `Not a trustgate JSON report: ${why}` }]);
+  };
+  if (
+    !baseline ||
+    typeof baseline !== 'object' ||
+    !Array.isArray((baseline as { findings?: unknown }).findings)
+  ) {
+    fail('it has no "findings" list. Write it with --format json=FILE.');
+  }
+  const before = new Map<string, Finding>();
+  (baseline as { findings: unknown[] }).findings.forEach((f, i) => {
+    const x = f as Partial<Finding>;
+    if (
+      !x ||
+      typeof x.fingerprint !== 'string' ||
+      typeof x.ruleId !== 'string' ||
+      typeof x.subject !== 'string'
+    ) {
+      fail(`findings[${i}] needs ruleId, subject and fingerprint.`);
+    }
+    before.set(x.fingerprint!, x as Finding);
+  });
+  const now = new Set<string>();
+  let fresh = 0;
+  const expiredSince: Drift['expiredSince'] = [];
+  const findings = result.findings.map((f) => {
+    now.add(f.fingerprint);
+    const old = before.get(f.fingerprint);
+    if (!old) fresh++;
+    if (old?.exception && f.expiredException) {
+      expiredSince.push({
+        ruleId: f.ruleId,
+        subject: f.subject,
+        expires: f.expiredException.expires,
+        ...(f.expiredException.ticket ? { ticket: f.expiredException.ticket } : {}),
+      });
+    }
+    return { ...f, drift: old ? ('unchanged' as const) : ('new' as const) };
+  });
+  const fixed = [...before.values()]
+    .filter((f) => !now.has(f.fingerprint))
+    .map((f) => ({
+      ruleId: f.ruleId,
+      subject: f.subject,
+      message: String(f.message ?? ''),
+      fingerprint: f.fingerprint,
+    }));
+  return {
+    ...result,
+    findings,
+    drift: { baseline: file, new: fresh, unchanged: findings.length - fresh, fixed, expiredSince },
+  };
 }

@@ -23,6 +23,18 @@ export const markdown: Reporter = (result, options) => {
     `| ${s.error} | ${s.warning} | ${s.note} | ${s.waived} | ${s.indeterminate} | ${s.expiredExceptions} | ${s.expiringExceptions} | ${s.staleExceptions} |`,
     '',
   );
+  if (result.drift) {
+    const d = result.drift;
+    out.push(
+      `**Since the baseline:** ${d.new} new, ${d.unchanged} unchanged, ${d.fixed.length} fixed, ${d.expiredSince.length} exceptions expired.`,
+      '',
+    );
+    if (d.fixed.length > 0) {
+      out.push('<details><summary>Fixed</summary>', '', '| rule | subject |', '|---|---|');
+      for (const f of d.fixed) out.push(`| ${cell(f.ruleId)} | \`${cell(shortSubject(f.subject))}\` |`);
+      out.push('', '</details>', '');
+    }
+  }
   if (active.length > 0) {
     out.push('| level | rule | subject | message | where |', '|---|---|---|---|---|');
     for (const f of active) out.push(row(f, result));
@@ -47,7 +59,7 @@ export const markdown: Reporter = (result, options) => {
 function row(f: Finding, result: Parameters<Reporter>[0]): string {
   const at = anchorOf(f, result);
   const where = at.via === 'finding' ? `\`${cell(at.file)}:${at.line}\`` : '';
-  const level = `${LEVEL[f.level]}${f.indeterminate ? ' (indeterminate)' : ''}`;
+  const level = `${f.drift === 'new' ? '🆕 ' : ''}${LEVEL[f.level]}${f.indeterminate ? ' (indeterminate)' : ''}`;
   const expired = f.expiredException ? ` Exception expired ${f.expiredException.expires}.` : '';
   return `| ${level} | ${ruleLink(f, result)} | \`${cell(shortSubject(f.subject))}\` | ${cell(f.message)}${cell(expired)} | ${where} |`;
 }

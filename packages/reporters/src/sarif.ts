@@ -181,6 +181,7 @@ function sarifResult(f: Finding, result: RunResult, index: Map<string, number>) 
       },
     ],
     partialFingerprints: { primaryLocationLineHash: `${f.fingerprint}:1` },
+    ...(f.drift ? { baselineState: f.drift } : {}),
     properties: {
       subject: f.subject,
       ...(f.indeterminate ? { indeterminate: true } : {}),

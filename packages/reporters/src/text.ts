@@ -24,7 +24,8 @@ export const text: Reporter = (result, options) => {
     out.push(`${c.bold(ruleId)}${description ? c.dim(`  ${description}`) : ''}`);
     for (const f of findings) {
       const tags = f.indeterminate ? c.dim(' [indeterminate]') : '';
-      out.push(`  ${levelText(f)}  ${c.cyan(shortSubject(f.subject))}  ${f.message}${tags}`);
+      const isNew = f.drift === 'new' ? c.magenta(' [new]') : '';
+      out.push(`  ${levelText(f)}  ${c.cyan(shortSubject(f.subject))}  ${f.message}${tags}${isNew}`);
       if (f.location) {
         const at = [f.location.file, f.location.line, f.location.column]
           .filter((x) => x !== undefined)
@@ -36,6 +37,21 @@ export const text: Reporter = (result, options) => {
         out.push(`           ${c.yellow(`Exception expired ${exceptionText(f.expiredException)}`)}`);
     }
     out.push('');
+  }
+  if (result.drift) {
+    const d = result.drift;
+    out.push(
+      c.bold(
+        `Since ${d.baseline}: ${d.new} new, ${d.unchanged} unchanged, ${d.fixed.length} fixed${d.expiredSince.length ? `, ${d.expiredSince.length} exception${d.expiredSince.length === 1 ? '' : 's'} expired` : ''}.`,
+      ),
+    );
+    for (const f of d.fixed) out.push(c.green(`  fixed    ${shortSubject(f.subject)}  ${f.ruleId}`));
+    for (const e of d.expiredSince)
+      out.push(
+        c.yellow(
+          `  expired  ${shortSubject(e.subject)}  ${e.ruleId} (exception ${e.ticket ?? ''} ended ${e.expires})`,
+        ),
+      );
   }
   out.push(summaryLine(result, c));
   return `${out.join('\n')}\n`;
