@@ -95,13 +95,36 @@ export async function evaluate(input: EvaluateInput): Promise<RunResult> {
         }),
       )
       .concat(engineRules),
-    facts: factsSummary(facts),
+    facts: factsSummary(facts, now),
+    exceptions: policy.exceptions.map((e) => {
+      const ref = exceptionRef(e);
+      const expired = now >= e.expiresAt;
+      const soon = (e.expiresAt.getTime() - now.getTime()) / DAY_MS <= policy.settings.expiryWarningDays;
+      const state = !matched.has(e) ? 'stale' : expired ? 'expired' : soon ? 'expiring' : 'active';
+      return { ...ref, state } as const;
+    }),
   };
 }
 
-function factsSummary(facts: LoadedFacts): FactsSummary {
+function factsSummary(facts: LoadedFacts, now: Date): FactsSummary {
   const packageFiles: Record<string, string> = {};
   for (const m of facts.manifests) if (m.name && !(m.name in packageFiles)) packageFiles[m.name] = m.file;
+  const writeTokenAges = new Array<number>(41).fill(0);
+  for (const t of facts.tokens) {
+    if (t.access !== 'write' || t.created === null) continue;
+    if (t.expires !== null && Date.parse(t.expires) <= now.getTime()) continue;
+    const days = Math.max(0, Math.floor((now.getTime() - Date.parse(t.created)) / DAY_MS));
+    writeTokenAges[Math.min(40, Math.floor(days / 10))]!++;
+  }
+  const tfaMix = { webauthn: 0, totp: 0, none: 0, unknown: 0 };
+  for (const a of facts.accounts) {
+    if (a.tfa === null) tfaMix.unknown++;
+    else if (!a.tfa.enabled) tfaMix.none++;
+    else if (a.tfa.method === 'webauthn') tfaMix.webauthn++;
+    else if (a.tfa.method === 'totp') tfaMix.totp++;
+    else tfaMix.unknown++;
+  }
+  const npmSteps = facts.workflows.filter((w) => /^https:\/\/registry\.npmjs\.org\/?$/.test(w.registry));
   return {
     collectedAt: facts.collectedAt,
     sources: facts.sources.map((s) => ({
@@ -112,6 +135,24 @@ function factsSummary(facts: LoadedFacts): FactsSummary {
     })),
     counts: Object.fromEntries(COLLECTIONS.map((c) => [c, facts[c].length])),
     packageFiles,
+    writeTokenAges,
+    tfaMix,
+    adoption: {
+      packages: facts.packages.filter((p) => (p.trustedPublishers?.length ?? 0) > 0).length,
+      packagesTotal: facts.packages.length,
+      steps: npmSteps.filter(
+        (w) => w.auth.oidc && w.auth.tokenSecrets.length === 0 && w.auth.tokenEnv.length === 0,
+      ).length,
+      stepsTotal: npmSteps.length,
+    },
+    packages: facts.packages.map((p) => ({
+      id: p.id,
+      trustedPublisher:
+        p.trustedPublishers === null ? null : p.trustedPublishers.map((t) => t.provider).join(', ') || '',
+      provenance: p.latest ? (p.latest.provenance ?? null) : null,
+      mfa: p.mfa,
+      maintainers: p.maintainers ?? null,
+    })),
   };
 }
 

@@ -130,6 +130,25 @@ export interface FactsSummary {
   counts: Record<string, number>;
   /** package name → the package.json that declares it (from a repository scan). */
   packageFiles: Record<string, string>;
+  /** Write tokens that can still be used, by age in whole days, in 10-day bins (the last bin is 400 days and older). */
+  writeTokenAges: number[];
+  /** Accounts by 2FA: WebAuthn, TOTP, no 2FA, or unknown. */
+  tfaMix: { webauthn: number; totp: number; none: number; unknown: number };
+  /** Trusted publishing adoption: packages with a trusted publisher, and publishing steps to npmjs with OIDC and no token. */
+  adoption: { packages: number; packagesTotal: number; steps: number; stepsTotal: number };
+  /** One row per package (posture table). */
+  packages: {
+    id: string;
+    trustedPublisher: string | null;
+    provenance: boolean | null;
+    mfa: string | null;
+    maintainers: string[] | null;
+  }[];
+}
+
+/** The policy's exceptions and where they stand at the evaluation time. */
+export interface ExceptionStatus extends ExceptionRef {
+  state: 'active' | 'expiring' | 'expired' | 'stale';
 }
 
 /** The documented input of every reporter. Version 1. */
@@ -147,6 +166,8 @@ export interface RunResult {
   facts: FactsSummary;
   /** Present with `--baseline`. */
   drift?: Drift;
+  /** Every exception of the policy, with its state. */
+  exceptions: ExceptionStatus[];
 }
 
 export function summarize(findings: readonly Finding[]): Summary {

@@ -119,7 +119,45 @@ export const result: RunResult = {
     sources: [{ collector: 'repository', target: 'acme/web', complete: true, errors: 0 }],
     counts: { tokens: 3, accounts: 1, packages: 1, orgs: 0, workflows: 1, npmrc: 0, manifests: 2 },
     packageFiles: { '@acme/legacy': 'packages/legacy/package.json', 'acme-web': 'package.json' },
+    writeTokenAges: [1, 0, 0, 2, 0, 0, 0, 0, 0, 1, ...new Array<number>(30).fill(0), 1],
+    tfaMix: { webauthn: 2, totp: 1, none: 1, unknown: 1 },
+    adoption: { packages: 1, packagesTotal: 2, steps: 0, stepsTotal: 1 },
+    packages: [
+      {
+        id: '@acme/legacy',
+        trustedPublisher: '',
+        provenance: false,
+        mfa: 'automation',
+        maintainers: ['dave'],
+      },
+      {
+        id: '@acme/web',
+        trustedPublisher: 'github',
+        provenance: true,
+        mfa: 'publish',
+        maintainers: ['alice', 'bob'],
+      },
+    ],
   },
+  exceptions: [
+    {
+      rule: 'no-classic-tokens',
+      subject: 'token:3c166536*',
+      reason: 'Old release bot.',
+      ticket: 'SEC-377',
+      owner: 'dave',
+      expires: '2026-10-31',
+      state: 'expired',
+    },
+    {
+      rule: 'token-max-age',
+      subject: 'token:1e6492a7*',
+      reason: 'Release bot until it moves to trusted publishing.',
+      ticket: 'SEC-412',
+      expires: '2027-01-31',
+      state: 'active',
+    },
+  ],
 };
 
 export const clean: RunResult = { ...result, findings: [], summary: summarize([]) };

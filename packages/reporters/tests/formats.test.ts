@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import type { Reporter } from '@trustgate/core';
-import { github, gitlab, junit, markdown } from '@trustgate/reporters';
+import { github, gitlab, html, junit, markdown } from '@trustgate/reporters';
 import { clean, result } from './fixture.ts';
 
 function matchGolden(actual: string, name: string): void {
@@ -52,5 +52,32 @@ describe('gitlab reporter', () => {
     assert.equal(new Set(issues.map((i) => i.fingerprint)).size, issues.length);
     assert.ok(issues.every((i) => i.location.path && i.location.lines.begin >= 1));
     assert.equal(issues.length, result.findings.length - 1, 'waived findings are left out by default');
+  });
+});
+
+describe('html reporter', () => {
+  it('one self-contained page: cards, charts, tables (checked in a real browser by scripts/html-e2e.mjs)', () => {
+    const out = render(html);
+    matchGolden(out, 'report.html');
+    assert.doesNotMatch(
+      out,
+      /<(script|link|img)[^>]+(src|href)=["']https?:/i,
+      'nothing is loaded from the network',
+    );
+    assert.match(
+      out,
+      /<li class="card" data-card="errors"><span class="value">3<\/span><span class="label">Errors<\/span><\/li>/,
+    );
+    assert.match(out, /<li class="card" data-card="tp-packages"><span class="value">1 of 2 \(50%\)<\/span>/);
+    assert.match(out, /aria-label="Accounts by 2FA: WebAuthn 2, TOTP 1, No 2FA 1, Unknown 1"/);
+    assert.match(out, /SEC-412 \(active, 2027-01-31\)/);
+  });
+
+  it('escapes everything it prints', () => {
+    const odd = structuredClone(result);
+    odd.findings = [{ ...result.findings[4]!, message: '<img src=x onerror=alert(1)>' }];
+    const out = String(html(odd, { color: false }));
+    assert.ok(out.includes('&lt;img src=x onerror=alert(1)&gt;'));
+    assert.ok(!out.includes('<img src=x'));
   });
 });
