@@ -18,7 +18,7 @@ function token(random: () => number, prefix: string, length: number): string {
   return s;
 }
 
-const FORMATS = ['text', 'json', 'sarif', 'junit', 'markdown', 'github', 'gitlab'];
+const FORMATS = ['text', 'json', 'sarif', 'junit', 'markdown', 'github', 'gitlab', 'html'];
 
 /** Every place a token can hide, for one generated value each. */
 function repository(t: Record<string, string>): Record<string, string> {

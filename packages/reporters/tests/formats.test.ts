@@ -81,3 +81,33 @@ describe('html reporter', () => {
     assert.ok(!out.includes('<img src=x'));
   });
 });
+
+describe('html colours', () => {
+  /** WCAG 2 contrast ratio of a #rrggbb colour against white. */
+  const contrast = (hex: string) => {
+    const [r, g, b] = [1, 3, 5].map((i) => {
+      const c = Number.parseInt(hex.slice(i, i + 2), 16) / 255;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    });
+    const l = 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+    return 1.05 / (l + 0.05);
+  };
+
+  it('text colours reach 4.5:1 on white, and chart marks 3:1', () => {
+    const out = render(html);
+    const vars = Object.fromEntries(
+      [...out.matchAll(/--([a-z]+):(#[0-9a-f]{6})/g)].map((m) => [m[1]!, m[2]!]),
+    );
+    for (const name of ['fg', 'muted', 'bad', 'warn', 'good', 'accent']) {
+      assert.ok(
+        contrast(vars[name]!) >= 4.5,
+        `--${name} ${vars[name]} is ${contrast(vars[name]!).toFixed(2)}:1`,
+      );
+    }
+    const marks = [...out.matchAll(/\.(?:bar|bar-[a-z]+|dot-[a-z]+)\{fill:(#[0-9a-f]{6})\}/g)].map(
+      (m) => m[1]!,
+    );
+    assert.ok(marks.length >= 3);
+    for (const hex of marks) assert.ok(contrast(hex) >= 3, `${hex} is ${contrast(hex).toFixed(2)}:1`);
+  });
+});
