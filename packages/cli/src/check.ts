@@ -26,7 +26,7 @@ export const checkOptions = {
   policy: {
     type: 'string',
     value: 'FILE',
-    help: 'The policy (default: ./trustgate.yaml, else trustgate:recommended).',
+    help: "The policy (default: ./trustgate.yaml, else the scanned repository's trustgate.yaml, else trustgate:repository for a scan alone, else trustgate:recommended).",
   },
   facts: { type: 'string', multiple: true, value: 'FILE', help: 'A facts file; repeat to merge several.' },
   registry: {
@@ -49,7 +49,7 @@ export const checkOptions = {
   repo: {
     type: 'string',
     value: 'DIR',
-    help: 'Scan this repository in-process (default: the current folder, when no --facts is given).',
+    help: 'Scan this repository in-process (default: the current folder, when neither --facts nor --registry is given).',
   },
   format: {
     type: 'string',
