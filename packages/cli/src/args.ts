@@ -10,6 +10,14 @@ export interface OptionSpec {
   help: string;
 }
 
+/** `--help`, which every command takes. */
+export const helpOption = { type: 'boolean', short: 'h', help: 'Show this help.' } as const;
+
+/** `--plugins`, for the commands that load policies; `help` says it for that command. */
+export function pluginsOption(help: string) {
+  return { type: 'string', value: 'all|none|LIST', help } as const;
+}
+
 /** Parse a command's arguments; any mistake is an exit-2 error that lists what is valid. */
 export function parseCommandArgs<T extends Record<string, OptionSpec>>(
   command: string,

@@ -17,7 +17,7 @@ import {
   TrustgateError,
 } from '@trustgate/core';
 import { reporters } from '@trustgate/reporters';
-import { type OptionSpec, optionHelp, parseCommandArgs } from './args.js';
+import { helpOption, type OptionSpec, optionHelp, parseCommandArgs, pluginsOption } from './args.js';
 import { isPathSpecifier, loadModule } from './modules.js';
 import { writeAtomic } from './output.js';
 import { policyLoadOptions, TOOL } from './setup.js';
@@ -57,11 +57,9 @@ export const checkOptions = {
     value: 'NAME[=FILE]',
     help: `A report format, to stdout or to FILE; repeat for more (${Object.keys(reporters).join(', ')}). Default: text.`,
   },
-  plugins: {
-    type: 'string',
-    value: 'all|none|LIST',
-    help: 'Which plugins the policy may load: all (default), none, or a comma-separated list of the specifiers allowed.',
-  },
+  plugins: pluginsOption(
+    'Which plugins the policy may load: all (default), none, or a comma-separated list of the specifiers allowed.',
+  ),
   baseline: {
     type: 'string',
     value: 'REPORT.json',
@@ -81,7 +79,7 @@ export const checkOptions = {
     help: 'Exit 1 on findings at or above: error, warning, note, never. Default: error.',
   },
   now: { type: 'string', value: 'ISO', help: 'Evaluate as of this time (default: the facts’ collectedAt).' },
-  help: { type: 'boolean', short: 'h', help: 'Show this help.' },
+  help: helpOption,
 } satisfies Record<string, OptionSpec>;
 
 export const CHECK_USAGE = `Usage: trustgate check [options]

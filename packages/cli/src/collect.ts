@@ -1,6 +1,6 @@
 import { collectRegistry, RepositoryError, scanRepository } from '@trustgate/collectors';
 import { checkFacts, type LoadedFacts, mergeFacts, TrustgateError } from '@trustgate/core';
-import { type OptionSpec, optionHelp, parseCommandArgs } from './args.js';
+import { helpOption, type OptionSpec, optionHelp, parseCommandArgs } from './args.js';
 import { writeAtomic } from './output.js';
 import { parseShard, registryToken } from './registry-auth.js';
 
@@ -44,7 +44,7 @@ export const collectOptions = {
     value: 'FILE',
     help: 'Write the facts to FILE (default: standard output).',
   },
-  help: { type: 'boolean', short: 'h', help: 'Show this help.' },
+  help: helpOption,
 } satisfies Record<string, OptionSpec>;
 
 export const COLLECT_USAGE = `Usage: trustgate collect [--repo DIR] [--registry URL [--org NAME] [--packages NAME|GLOB…] [--shard i/n]] [-o FILE]

@@ -1,18 +1,14 @@
 import path from 'node:path';
 import { type EffectivePolicy, loadPolicy, type SetBy } from '@trustgate/core';
-import { type OptionSpec, optionHelp, parseCommandArgs } from './args.js';
+import { helpOption, type OptionSpec, optionHelp, parseCommandArgs, pluginsOption } from './args.js';
 import { defaultPolicy } from './check.js';
 import { PRESET_DIR, policyLoadOptions } from './setup.js';
 
 const explainOptions = {
   policy: { type: 'string', value: 'FILE', help: 'The policy (default: as for check).' },
   json: { type: 'boolean', help: 'Print the effective policy as JSON.' },
-  plugins: {
-    type: 'string',
-    value: 'all|none|LIST',
-    help: 'Which plugins the policy may load (as for check).',
-  },
-  help: { type: 'boolean', short: 'h', help: 'Show this help.' },
+  plugins: pluginsOption('Which plugins the policy may load (as for check).'),
+  help: helpOption,
 } satisfies Record<string, OptionSpec>;
 
 /** A file as people know it: a shipped preset by its name, others as given. */

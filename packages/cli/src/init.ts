@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { TrustgateError } from '@trustgate/core';
-import { type OptionSpec, optionHelp, parseCommandArgs } from './args.js';
+import { helpOption, type OptionSpec, optionHelp, parseCommandArgs } from './args.js';
 import { writeAtomic } from './output.js';
 
 const initOptions = {
@@ -12,7 +12,7 @@ const initOptions = {
     help: 'The trustgate action the workflow uses (default: trustgate/trustgate@v1).',
   },
   force: { type: 'boolean', help: 'Overwrite files that already exist.' },
-  help: { type: 'boolean', short: 'h', help: 'Show this help.' },
+  help: helpOption,
 } satisfies Record<string, OptionSpec>;
 
 export const POLICY_FILE = 'trustgate.yaml';

@@ -1,10 +1,10 @@
 import { ruleCollections } from '@trustgate/core';
 import { rules } from '@trustgate/rules';
-import { type OptionSpec, optionHelp, parseCommandArgs } from './args.js';
+import { helpOption, type OptionSpec, optionHelp, parseCommandArgs } from './args.js';
 
 const rulesOptions = {
   json: { type: 'boolean', help: 'Print the rules as JSON.' },
-  help: { type: 'boolean', short: 'h', help: 'Show this help.' },
+  help: helpOption,
 } satisfies Record<string, OptionSpec>;
 
 export function runRules(args: string[], io: { stdout: (s: string) => void }): number {

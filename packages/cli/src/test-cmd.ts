@@ -2,16 +2,12 @@ import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { runPolicyTestFile, TrustgateError } from '@trustgate/core';
 import { createColors } from 'picocolors';
-import { type OptionSpec, optionHelp, parseCommandArgs } from './args.js';
+import { helpOption, type OptionSpec, optionHelp, parseCommandArgs, pluginsOption } from './args.js';
 import { policyLoadOptions } from './setup.js';
 
 const testOptions = {
-  plugins: {
-    type: 'string',
-    value: 'all|none|LIST',
-    help: 'Which plugins the policies may load (as for check).',
-  },
-  help: { type: 'boolean', short: 'h', help: 'Show this help.' },
+  plugins: pluginsOption('Which plugins the policies may load (as for check).'),
+  help: helpOption,
 } satisfies Record<string, OptionSpec>;
 
 /** Every `*.test.yaml` below a folder (or the file itself), sorted; node_modules is skipped. */
