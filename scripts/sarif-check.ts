@@ -65,6 +65,11 @@ const tokenRepo = repo('token-repo', {
 });
 run(['check', '--format', 'sarif=scan.sarif'], tokenRepo);
 logs.push(path.join(tokenRepo, 'scan.sarif'));
+// Its trusted-publishing finding carries `trustgate fix`'s edit: the validators see `fixes` too.
+if (!readFileSync(path.join(tokenRepo, 'scan.sarif'), 'utf8').includes('"fixes"')) {
+  console.error("sarif-check: the scanned repository's SARIF has no fixes to validate.");
+  process.exitCode = 1;
+}
 const cleanRepo = repo('clean-repo', { 'package.json': JSON.stringify({ name: 'clean' }) });
 run(['check', '--format', 'sarif=clean.sarif'], cleanRepo);
 logs.push(path.join(cleanRepo, 'clean.sarif'));

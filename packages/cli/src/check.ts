@@ -264,6 +264,9 @@ export async function runCheck(
   if (repo !== undefined) loaded.push(await collect!.collectRepository(repo));
   const facts = mergeFacts(loaded);
   let result = await evaluate({ facts, policy, ...(now ? { now } : {}), tool: TOOL });
+  // The edits that resolve trusted-publishing findings ride along in SARIF (`fixes`) and JSON.
+  if (repo !== undefined && outputs.some((o) => o.format === 'sarif' || o.format === 'json'))
+    await (await import('./fix.js')).attachFixes(result, repo);
   if (values.baseline !== undefined)
     result = compareWithBaseline(result, readBaseline(values.baseline), values.baseline);
   else if (values['fail-on-new'])

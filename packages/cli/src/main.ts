@@ -8,6 +8,7 @@ Commands:
   check    Evaluate a policy over facts (or a scan of this repository) and report the findings.
   collect  Scan a repository and write its facts as JSON.
   explain  Show the effective policy and which file and line set each value.
+  fix      Move this repository's npm publishing to trusted publishing (prints a diff; --write applies it).
   init     Write a starter trustgate.yaml and GitHub Actions workflow.
   test     Run policy tests (*.test.yaml).
   rules    List the built-in rules.
@@ -15,7 +16,7 @@ Commands:
 Run "trustgate <command> --help" for a command's options.
 Exit codes: 0 pass, 1 findings at or above --fail-on, 2 bad input, 3 internal failure.`;
 
-const COMMANDS = ['check', 'collect', 'explain', 'init', 'rules', 'test'];
+const COMMANDS = ['check', 'collect', 'explain', 'fix', 'init', 'rules', 'test'];
 
 /** Runs one command and returns its exit code. Never throws; never prints a stack trace. */
 export async function main(argv: string[]): Promise<number> {
@@ -40,6 +41,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./collect.js')).runCollect(args, { stdout, stderr });
       case 'explain':
         return await (await import('./explain.js')).runExplain(args, { stdout });
+      case 'fix':
+        return await (await import('./fix.js')).runFix(args, { stdout, stderr });
       case 'test':
         return await (await import('./test-cmd.js')).runTest(args, { stdout, color });
       case 'init':

@@ -1,3 +1,17 @@
+export {
+  FIXABLE_RULES,
+  type FileFix,
+  type FixPlan,
+  fileDiff,
+  fileReplacements,
+  needsTrustedPublishing,
+  parseRepoUrl,
+  planFixes,
+  type Replacement,
+  type RepositoryId,
+  type TrustTarget,
+  trustTargets,
+} from './fix/index.js';
 export { createClient, type HttpOptions } from './http.js';
 export { parseNpmrc } from './npmrc.js';
 export { collectRegistry, mapToken, type RegistryCollectOptions, shardOf } from './registry.js';

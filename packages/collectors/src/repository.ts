@@ -47,6 +47,14 @@ const IGNORE = ['**/node_modules/**', '**/.git/**'];
  * become `sources[].errors`, and the source is then incomplete.
  */
 export async function scanRepository(dir: string, options: ScanOptions = {}): Promise<Facts> {
+  return (await scanRepositoryWithContext(dir, options)).facts;
+}
+
+/** The scan, and what the workflow analysers read of the repository (for `trustgate fix`). */
+export async function scanRepositoryWithContext(
+  dir: string,
+  options: ScanOptions = {},
+): Promise<{ facts: Facts; repo: RepoContext }> {
   const root = path.resolve(dir);
   const maxBytes = options.maxFileBytes ?? 1024 * 1024;
   const errors: SourceError[] = [];
@@ -210,7 +218,7 @@ export async function scanRepository(dir: string, options: ScanOptions = {}): Pr
     complete: errors.length === 0,
     errors,
   };
-  return {
+  const facts: Facts = {
     schemaVersion: 1,
     collectedAt: (options.now ?? new Date()).toISOString(),
     sources: [source],
@@ -220,6 +228,7 @@ export async function scanRepository(dir: string, options: ScanOptions = {}): Pr
     npmrc: dedupe(npmrc),
     manifests: [...manifests.values()].map((m) => m.fact).sort((a, b) => (a.id < b.id ? -1 : 1)),
   };
+  return { facts, repo };
 }
 
 export class RepositoryError extends Error {}

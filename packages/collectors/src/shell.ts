@@ -72,6 +72,13 @@ function splitOperators(line: string): string[] {
       current += c;
       continue;
     }
+    // `${{ … }}` opens once: it closes with one `}}`.
+    if (c === '$' && line[i + 1] === '{' && line[i + 2] === '{') {
+      depth++;
+      current += '${{';
+      i += 2;
+      continue;
+    }
     if ((c === '$' && (line[i + 1] === '(' || line[i + 1] === '{')) || (c === '{' && line[i + 1] === '{')) {
       depth++;
       current += c;
@@ -508,7 +515,7 @@ export function redactUrl(url: string): string {
 }
 
 /** Long mixed-case alphanumeric runs (npm tokens, base64) rather than names or paths. */
-function looksLikeSecret(word: string): boolean {
+export function looksLikeSecret(word: string): boolean {
   if (word.startsWith('npm_') && word.length >= 20) return true;
   return (
     word.length >= 24 &&

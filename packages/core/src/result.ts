@@ -75,6 +75,19 @@ export interface Finding {
   expiredException?: ExceptionRef;
   /** Against a baseline report (`--baseline`): new since then, or there already. */
   drift?: 'new' | 'unchanged';
+  /** Edits that resolve the finding (what `trustgate fix` would write), for SARIF `fixes`. */
+  fix?: FindingFix;
+}
+
+/** Edits to files that resolve a finding. */
+export interface FindingFix {
+  description: string;
+  changes: {
+    /** Repository-relative, like the finding's location. */
+    file: string;
+    /** `length` characters at `offset` become `text`; lines are 1-based, of the file before the edit. */
+    replacements: { offset: number; length: number; text: string; startLine: number; endLine: number }[];
+  }[];
 }
 
 /** What changed since a baseline report. */

@@ -189,6 +189,20 @@ function sarifResult(f: Finding, result: RunResult, index: Map<string, number>) 
       ...(at.via !== 'finding' ? { anchoredTo: at.via } : {}),
     },
   };
+  if (f.fix) {
+    out.fixes = [
+      {
+        description: { text: f.fix.description },
+        artifactChanges: f.fix.changes.map((c) => ({
+          artifactLocation: { uri: encodeURI(c.file) },
+          replacements: c.replacements.map((r) => ({
+            deletedRegion: { charOffset: r.offset, charLength: r.length },
+            ...(r.text ? { insertedContent: { text: r.text } } : {}),
+          })),
+        })),
+      },
+    ];
+  }
   if (f.exception) {
     out.suppressions = [
       { kind: 'external', status: 'accepted', justification: exceptionSummary(f.exception) },

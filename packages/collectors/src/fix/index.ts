@@ -1,0 +1,153 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { WorkflowStep } from '@trustgate/core';
+import { isNpmTokenVar, NPMJS, type RepoContext } from '../context.js';
+import { type ScanOptions, scanRepositoryWithContext } from '../repository.js';
+import { looksLikeSecret } from '../shell.js';
+import { fixGithubFile } from './github.js';
+import { fixGitlabFile } from './gitlab.js';
+import { type Replacement, replacementsOf, unifiedDiff } from './merge.js';
+import type { FileFix, TrustTarget } from './types.js';
+
+export { type Replacement, unifiedDiff } from './merge.js';
+export type { FileFix, TrustTarget } from './types.js';
+
+/** The rules whose findings `trustgate fix` resolves. */
+export const FIXABLE_RULES = ['trusted-publishing'] as const;
+
+/** Where the repository lives, for the trusted publisher form. */
+export interface RepositoryId {
+  host: 'github' | 'gitlab' | 'other';
+  /** `owner/repo`, or `group/subgroup/project` on GitLab. */
+  path: string;
+  /** Where it was read from. */
+  from: string;
+}
+
+export interface FixPlan {
+  /** One entry per CI file with a publishing step to move, fixed or refused. */
+  files: FileFix[];
+  repository: RepositoryId | null;
+}
+
+/** A publishing step that the `trusted-publishing` rule fails: npmjs, and a token or no OIDC. */
+export function needsTrustedPublishing(step: WorkflowStep): boolean {
+  return (
+    step.registry === NPMJS &&
+    (!step.auth.oidc || step.auth.tokenSecrets.length > 0 || step.auth.tokenEnv.length > 0)
+  );
+}
+
+/**
+ * Work out, without writing anything, the edits that move a repository's npm
+ * publishing to trusted publishing, file by file.
+ */
+export async function planFixes(dir: string, options: ScanOptions = {}): Promise<FixPlan> {
+  const { facts, repo } = await scanRepositoryWithContext(dir, options);
+  const steps = facts.workflows ?? [];
+  const targets = steps.filter(needsTrustedPublishing);
+  const files: FileFix[] = [];
+  for (const file of [...new Set(targets.map((t) => t.file))].sort()) {
+    const fileTargets = targets.filter((t) => t.file === file);
+    const fileSteps = steps.filter((s) => s.file === file);
+    const text = readSource(dir, file, repo);
+    const provider = fileTargets[0]!.provider;
+    if (text === undefined || provider === 'circleci') {
+      files.push({
+        file,
+        provider,
+        status: 'refused',
+        before: text ?? '',
+        after: text ?? '',
+        steps: fileTargets.map((t) => t.id),
+        reasons: [
+          text === undefined
+            ? `${file}:1: The file could not be read again; nothing was changed.`
+            : `${file}:${fileTargets[0]!.origin.line ?? 1}: trustgate fix does not edit CircleCI configuration yet; add an OIDC-based publish by hand (npm documents CircleCI's trusted publishing).`,
+        ],
+        notes: [],
+        trust: [],
+      });
+      continue;
+    }
+    files.push(
+      provider === 'github'
+        ? fixGithubFile(file, text, fileSteps, fileTargets, repo)
+        : fixGitlabFile(file, text, fileSteps, fileTargets, repo),
+    );
+  }
+  return { files, repository: repositoryId(dir, repo) };
+}
+
+function readSource(dir: string, file: string, repo: RepoContext): string | undefined {
+  try {
+    return repo.readText(file) ?? readFileSync(path.join(dir, file), 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** The edits of a fixed file as replacements, for SARIF `fixes`. */
+export function fileReplacements(fix: FileFix): Replacement[] {
+  return fix.status === 'fixed' ? replacementsOf(fix.before, fix.after) : [];
+}
+
+/** The unified diff of a fixed file ('' when it is unchanged), with committed credentials masked. */
+export function fileDiff(fix: FileFix): string {
+  if (fix.status !== 'fixed' || fix.after === fix.before) return '';
+  return unifiedDiff(fix.file, fix.before, fix.after)
+    .split('\n')
+    .map((line) => (/^[-+ ]/.test(line) && !/^(---|\+\+\+) [ab]\//.test(line) ? maskLine(line) : line))
+    .join('\n');
+}
+
+/** A line of YAML or shell with credential values replaced by `***` (references stay). */
+function maskLine(line: string): string {
+  return line
+    .replace(
+      /((?:_authToken|_auth|_password|npmAuthToken|npmAuthIdent)["']?\s*[=:\s]\s*["']?)([^\s"'$][^\s"']*)/g,
+      '$1***',
+    )
+    .replace(
+      /^([-+ ]\s*(?:- )?)([A-Za-z_][A-Za-z0-9_]*)(\s*:\s*)(["']?)([^$\s"'][^"'\n]*?)\4(\s*(?:#.*)?)$/,
+      (all, pre, key, colon, q, value, rest) =>
+        isNpmTokenVar(key) && value.trim() !== '' ? `${pre}${key}${colon}${q}***${q}${rest}` : all,
+    )
+    .replace(/[A-Za-z0-9+/=_-]{20,}/g, (word) => (looksLikeSecret(word) ? '***' : word));
+}
+
+/** owner/repo from the git remote `origin`, else from package.json's `repository`. */
+function repositoryId(dir: string, repo: RepoContext): RepositoryId | null {
+  let config: string | undefined;
+  try {
+    config = readFileSync(path.join(dir, '.git', 'config'), 'utf8');
+  } catch {
+    config = undefined;
+  }
+  const origin = config && /\[remote "origin"\][^[]*?\burl\s*=\s*(\S+)/.exec(config)?.[1];
+  const fromRemote = origin ? parseRepoUrl(origin) : null;
+  if (fromRemote) return { ...fromRemote, from: 'the git remote "origin"' };
+  const field = repo.manifestAt('')?.fact.repository;
+  const fromManifest = field ? parseRepoUrl(field) : null;
+  return fromManifest ? { ...fromManifest, from: 'package.json "repository"' } : null;
+}
+
+/** `git@github.com:o/r.git`, `https://gitlab.com/g/s/p`, `github:o/r`, `o/r`. */
+export function parseRepoUrl(url: string): Omit<RepositoryId, 'from'> | null {
+  const u = url.trim();
+  const short = /^(github|gitlab):([\w.-]+(?:\/[\w.-]+)+)$/.exec(u);
+  if (short) return { host: short[1] as 'github' | 'gitlab', path: short[2]!.replace(/\.git$/, '') };
+  if (/^[\w.-]+\/[\w.-]+$/.test(u)) return { host: 'github', path: u };
+  const m = /^(?:git\+)?(?:[a-z]+:\/\/)?(?:[^@/]+@)?([^/:]+)[:/](.+?)(?:\.git)?\/?$/.exec(u);
+  if (!m) return null;
+  const host = m[1]!.toLowerCase();
+  return {
+    host: host === 'github.com' ? 'github' : host === 'gitlab.com' ? 'gitlab' : 'other',
+    path: m[2]!.replace(/^\/+/, ''),
+  };
+}
+
+/** The trust targets of a plan, one per fixed job. */
+export function trustTargets(plan: FixPlan): TrustTarget[] {
+  return plan.files.flatMap((f) => f.trust);
+}
