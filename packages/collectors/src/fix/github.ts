@@ -258,6 +258,14 @@ export function fixGithubFile(
       }
     }
 
+    // A removed variable that a step still reads would now read nothing.
+    for (const name of uniq([...sites.map((x) => x.name), ...writeVars])) {
+      const reader = stepSeq.items.find((step) => readsVar(step, name));
+      if (reader)
+        problems.push(
+          `${file}:${lineOf(source, reader)}: This step still reads ${name} after the token is taken out of job "${jobId}"; edit it by hand.`,
+        );
+    }
     if (problems.length > 0) {
       fix.reasons.push(...problems);
       continue;
