@@ -58,7 +58,7 @@ function repository(t: Record<string, string>): Record<string, string> {
 
 describe('no token value leaks', () => {
   for (const seed of [1, 2, 3]) {
-    it(`seed ${seed}: collect, check in every format, a bad policy, explain`, () => {
+    it(`seed ${seed}: collect, check in every format, a bad policy, explain, fix`, () => {
       const random = rng(seed);
       const places = [
         'npmrc',
@@ -94,10 +94,16 @@ describe('no token value leaks', () => {
           ),
           runCli(['check', '--policy', 'bad-policy.yaml'], dir),
           runCli(['explain', '--policy', 'bad-policy.yaml'], dir),
+          // fix prints diffs of the CI files: their removed and context lines hold tokens.
+          runCli(['fix'], dir),
+          runCli(['fix', '--format', 'json'], dir),
         ];
         assert.equal(runs[0]!.status, 0, runs[0]!.stderr);
         assert.equal(runs[1]!.status, 1, runs[1]!.stderr);
         assert.equal(runs[3]!.status, 2);
+        // The GitHub workflow passes the token as a flag of the publish: refused (1); GitLab is fixed.
+        for (const r of runs.slice(5)) assert.equal(r.status, 1, r.stdout + r.stderr);
+        assert.match(runs[5]!.stdout, /^--- a\/\.gitlab-ci\.yml\n/);
         const outputs = readdirSync(path.join(dir, 'out')).map(
           (f) => [f, readFileSync(path.join(dir, 'out', f), 'utf8')] as const,
         );

@@ -1,8 +1,17 @@
 import type { WorkflowStep } from '@trustgate/core';
-import { type Document, isMap, isScalar, isSeq, parseDocument, type YAMLMap, type YAMLSeq } from 'yaml';
-import { isNpmTokenVar, NPMJS, normalizeRegistry, type RepoContext, uniq } from '../context.js';
+import {
+  type Document,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  parseDocument,
+  type YAMLMap,
+  type YAMLSeq,
+} from 'yaml';
+import { isNpmjs, isNpmTokenVar, NPMJS, normalizeRegistry, type RepoContext, uniq } from '../context.js';
 import { analyzeGithub } from '../github.js';
-import { carryOver, styleOf } from './merge.js';
+import { carryOver, changedOutside, styleOf } from './merge.js';
 import { NPM_RANGE, nodeNeed, TARGET_NODE, upgradesNpm } from './node-version.js';
 import { removeTokenWrites } from './scripts.js';
 import { type FileFix, TOOL_NOTES, WORKSPACE_TOOLS } from './types.js';
@@ -165,7 +174,7 @@ export function fixGithubFile(
     const envNames = uniq(jobTargets.flatMap((s) => s.auth.tokenEnv));
     const elsewhere = steps.find(
       (s) =>
-        s.registry !== NPMJS &&
+        !isNpmjs(s.registry) &&
         (s.job === jobId || workflowEnvNames(workflowEnv).some((n) => s.auth.tokenEnv.includes(n))) &&
         (s.auth.tokenSecrets.some((x) => secrets.includes(x)) ||
           s.auth.tokenEnv.some((x) => envNames.includes(x))),
@@ -271,9 +280,36 @@ export function fixGithubFile(
       continue;
     }
 
+    // Keys written through an alias are shared with other places: editing them would edit those too.
+    const aliased = ['permissions', 'env']
+      .map((k) => pairOf(job, k))
+
+      .find((p) => p && isAlias(p.value));
+    if (aliased) {
+      refuse(
+        lineOf(source, aliased.key),
+        `${str(aliased.key)} of job "${jobId}" is a YAML alias (*${(aliased.value as { source?: string }).source}); edit it where the anchor is, by hand.`,
+      );
+      continue;
+    }
+
     const tools = uniq(jobTargets.map(baseTool));
     if (!jobTargets.every((s) => s.auth.oidc)) grantIdToken(doc, root, job, tools, file, jobId, fix.notes);
-    ensureNode(doc, job, stepSeq, stepNodes[first]!, repo, file, jobId, fix.notes);
+    const nodeProblem = ensureNode(
+      doc,
+      job,
+      stepSeq,
+      stepNodes[first]!,
+      repo,
+      source,
+      file,
+      jobId,
+      fix.notes,
+    );
+    if (nodeProblem) {
+      fix.reasons.push(nodeProblem);
+      continue;
+    }
     for (const tool of tools)
       if (TOOL_NOTES[tool]) fix.notes.push(`${file}: job "${jobId}": ${TOOL_NOTES[tool]}`);
     if (committed.length > 0)
@@ -350,7 +386,24 @@ export function fixGithubFile(
     fix.trust = [];
     return fix;
   }
-  const check = verify(file, carried.text, repo, targets);
+  // Nothing outside the fixed jobs (and the workflow's env) may change meaning: an edit through
+  // an anchor would change its aliases too.
+  const outside = changedOutside(source, carried.text, {
+    top: ['env'],
+    group: 'jobs',
+    entries: [...byJob.keys()],
+  });
+  const check = outside
+    ? {
+        line: lineOf(
+          source,
+          outside.startsWith('jobs.')
+            ? pairOf(jobs, outside.slice('jobs.'.length))?.key
+            : pairOf(root, outside)?.key,
+        ),
+        why: `The edit would also change ${outside} (through a YAML anchor or alias); edit it by hand.`,
+      }
+    : verify(file, carried.text, repo, targets);
   if (check) {
     refuse(check.line, check.why);
     fix.notes = [];
@@ -371,9 +424,12 @@ function verify(
 ): { line: number; why: string } | undefined {
   const analysis = analyzeGithub(file, after, repo);
   if (analysis.errors.length > 0)
-    return { line: 1, why: 'The edited file does not parse; nothing was changed.' };
+    return {
+      line: 1,
+      why: `The edited file would not parse (${analysis.errors[0]!.message.replace(/;.*$/, '')}); nothing was changed.`,
+    };
   for (const job of uniq(targets.map((t) => t.job))) {
-    const now = analysis.steps.filter((s) => s.job === job && s.registry === NPMJS);
+    const now = analysis.steps.filter((s) => s.job === job && isNpmjs(s.registry));
     const before = targets.filter((t) => t.job === job).length;
     if (now.length < before)
       return {
@@ -386,7 +442,8 @@ function verify(
     if (left) {
       const what = [...left.auth.tokenSecrets, ...left.auth.tokenEnv];
       return {
-        line: left.origin.line ?? 1,
+        // A line of the file as it is (the edited text has moved).
+        line: targets.find((t) => t.job === job)?.origin.line ?? 1,
         why: what.length
           ? `After the edit, this publish still reads the token ${uniq(what).join(', ')} (set through a YAML anchor, a merge key or a file trustgate does not edit); edit it by hand.`
           : 'After the edit, this publish still has no OIDC token; edit it by hand.',
@@ -528,10 +585,11 @@ function ensureNode(
   stepSeq: YAMLSeq,
   firstPublish: YAMLMap,
   repo: RepoContext,
+  source: string,
   file: string,
   jobId: string,
   notes: string[],
-): void {
+): string | undefined {
   const items = stepSeq.items;
   const publishAt = items.indexOf(firstPublish);
   const before = items.slice(0, publishAt).filter(isMap) as YAMLMap[];
@@ -571,7 +629,15 @@ function ensureNode(
     );
     return;
   }
-  let inputs = mapAt(setup, 'with');
+  // Inputs written as an alias are read through it, and never edited: the anchor is shared.
+  const withPair = pairOf(setup, 'with');
+  const shared = withPair !== undefined && isAlias(withPair.value);
+  const resolved = shared
+    ? (withPair!.value as { resolve(doc: Document): unknown }).resolve(doc)
+    : withPair?.value;
+  let inputs = isMap(resolved) ? resolved : undefined;
+  const refuseShared = () =>
+    `${file}:${lineOf(source, withPair?.key)}: The setup-node inputs of job "${jobId}" are a YAML alias, shared with other steps; raise node-version to ${TARGET_NODE} where the anchor is, by hand.`;
   const version = inputs ? valueAt(inputs, 'node-version') : undefined;
   const spec = str(version);
   if (spec !== undefined && isScalar(version)) {
@@ -609,6 +675,7 @@ function ensureNode(
     const need = nodeNeed(spec);
     if (need === 'ok') return;
     if (need === 'node') {
+      if (shared) return refuseShared();
       setScalar(version, TARGET_NODE);
       notes.push(
         `${file}: job "${jobId}" now sets up Node ${TARGET_NODE} (it was ${spec}): trusted publishing needs npm 11.5.1 or later on Node 22.14 or later.`,
@@ -631,6 +698,7 @@ function ensureNode(
       );
     return;
   }
+  if (shared) return refuseShared();
   if (!inputs) {
     const p = doc.createPair('with', { 'node-version': Number(TARGET_NODE) });
     setup.items.push(p);

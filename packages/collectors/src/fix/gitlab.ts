@@ -1,9 +1,9 @@
 import type { WorkflowStep } from '@trustgate/core';
 import { type Document, isMap, isScalar, isSeq, parseDocument, type YAMLMap } from 'yaml';
-import { isNpmTokenVar, NPMJS, type RepoContext, uniq } from '../context.js';
+import { isNpmjs, isNpmTokenVar, type RepoContext, uniq } from '../context.js';
 import { analyzeGitlab } from '../gitlab.js';
 import { classifyPublish, splitCommands } from '../shell.js';
-import { carryOver, styleOf } from './merge.js';
+import { carryOver, changedOutside, styleOf } from './merge.js';
 import { NPM_RANGE, nodeNeed, TARGET_NODE, upgradesNpm } from './node-version.js';
 import { removeTokenWrites } from './scripts.js';
 import { type FileFix, TOOL_NOTES, WORKSPACE_TOOLS } from './types.js';
@@ -70,7 +70,7 @@ export function fixGitlabFile(
     const secrets = uniq(jobTargets.flatMap((s) => [...s.auth.tokenSecrets, ...s.auth.tokenEnv]));
     const elsewhere = steps.find(
       (s) =>
-        s.registry !== NPMJS && [...s.auth.tokenSecrets, ...s.auth.tokenEnv].some((x) => secrets.includes(x)),
+        !isNpmjs(s.registry) && [...s.auth.tokenSecrets, ...s.auth.tokenEnv].some((x) => secrets.includes(x)),
     );
     if (elsewhere) {
       refuse(
@@ -109,6 +109,20 @@ export function fixGitlabFile(
     }
     const isToken = (n: string) => isNpmTokenVar(n) || writeVars.has(n);
     const vars = mapAt(job, 'variables');
+    // Variables the file defines are not CI/CD variables to delete; literal ones are committed tokens.
+    const defined = new Set<string>();
+    const committed: string[] = [];
+    for (const p of [...(vars?.items ?? []), ...(globalVars?.items ?? [])]) {
+      const n = str(p.key);
+      if (!n || !isToken(n)) continue;
+      defined.add(n);
+      const value = str(p.value) ?? str(isMap(p.value) ? valueAt(p.value, 'value') : undefined) ?? '';
+      if (value.trim() !== '' && !value.includes('$')) committed.push(`${n}, line ${lineOf(source, p.key)}`);
+    }
+    if (committed.length > 0)
+      fix.notes.push(
+        `${file}: job "${name}" had a token written in the file (${committed.join('; ')}); it stays in the git history: revoke it on npmjs.com.`,
+      );
     for (const p of [...(vars?.items ?? [])]) {
       const n = str(p.key);
       if (n && isToken(n)) deleteKey(vars!, n);
@@ -145,7 +159,7 @@ export function fixGitlabFile(
           : [],
       // CI/CD variables to delete: the ones the file reads but does not define.
       secrets: uniq(jobTargets.flatMap((t) => [...t.auth.tokenSecrets, ...t.auth.tokenEnv])).filter(
-        (n) => !pairOf(globalVars ?? job, n) && !(vars && pairOf(vars, n)),
+        (n) => !defined.has(n),
       ),
     });
   }
@@ -180,7 +194,13 @@ export function fixGitlabFile(
     fix.trust = [];
     return fix;
   }
-  const left = verify(file, carried.text, repo, targets);
+  const outside = changedOutside(source, carried.text, { top: ['variables', ...jobNames] });
+  const left = outside
+    ? {
+        line: lineOf(source, pairOf(root, outside)?.key),
+        why: `The edit would also change ${outside} (through a YAML anchor or alias); edit it by hand.`,
+      }
+    : verify(file, carried.text, repo, targets);
   if (left) {
     refuse(left.line, left.why);
     fix.notes = [];
@@ -227,7 +247,7 @@ function ensureNode(
   const ownImage = valueAt(job, 'image');
   const image =
     str(ownImage) ??
-    str(valueAt(ownImage as YAMLMap, 'name')) ??
+    (isMap(ownImage) ? str(valueAt(ownImage, 'name')) : undefined) ??
     str(valueAt(mapAt(root, 'default') ?? root, 'image')) ??
     str(valueAt(root, 'image'));
   const m = image ? NODE_IMAGE.exec(image) : null;
@@ -280,7 +300,7 @@ function verify(
   if (rootText === undefined) return undefined;
   const analysis = analyzeGitlab('.gitlab-ci.yml', rootText, view);
   for (const job of uniq(targets.map((t) => t.job))) {
-    const now = analysis.steps.filter((s) => s.job === job && s.registry === NPMJS);
+    const now = analysis.steps.filter((s) => s.job === job && isNpmjs(s.registry));
     if (now.length < targets.filter((t) => t.job === job).length)
       return {
         line: 1,
@@ -292,7 +312,8 @@ function verify(
     if (left) {
       const what = uniq([...left.auth.tokenSecrets, ...left.auth.tokenEnv]);
       return {
-        line: left.origin.line ?? 1,
+        // A line of the file as it is (the edited text has moved).
+        line: targets.find((t) => t.job === job)?.origin.line ?? 1,
         why: what.length
           ? `After the edit, this publish still reads the token ${what.join(', ')} (from a template, default or included file trustgate does not edit); edit it by hand.`
           : 'After the edit, this publish still has no ID token for npm; edit it by hand.',

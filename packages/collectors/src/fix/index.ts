@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { WorkflowStep } from '@trustgate/core';
-import { isNpmTokenVar, NPMJS, type RepoContext } from '../context.js';
+import { isNpmjs, isNpmTokenVar, type RepoContext } from '../context.js';
 import { type ScanOptions, scanRepositoryWithContext } from '../repository.js';
 import { looksLikeSecret } from '../shell.js';
 import { fixGithubFile } from './github.js';
@@ -33,7 +33,7 @@ export interface FixPlan {
 /** A publishing step that the `trusted-publishing` rule fails: npmjs, and a token or no OIDC. */
 export function needsTrustedPublishing(step: WorkflowStep): boolean {
   return (
-    step.registry === NPMJS &&
+    isNpmjs(step.registry) &&
     (!step.auth.oidc || step.auth.tokenSecrets.length > 0 || step.auth.tokenEnv.length > 0)
   );
 }
@@ -104,6 +104,7 @@ export function fileDiff(fix: FileFix): string {
 /** A line of YAML or shell with credential values replaced by `***` (references stay). */
 function maskLine(line: string): string {
   return line
+    .replace(/([a-z][a-z0-9+.-]*:\/\/)[^/\s@]*@/gi, '$1***@')
     .replace(
       /((?:_authToken|_auth|_password|npmAuthToken|npmAuthIdent)["']?\s*[=:\s]\s*["']?)([^\s"'$][^\s"']*)/g,
       '$1***',

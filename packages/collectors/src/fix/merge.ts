@@ -1,5 +1,5 @@
 import { createTwoFilesPatch, diffArrays } from 'diff';
-import type { ToStringOptions } from 'yaml';
+import { parse, type ToStringOptions } from 'yaml';
 
 /** A file's lines, each with its line ending: joined, they give the text back. */
 export function splitLines(text: string): string[] {
@@ -47,8 +47,9 @@ export function carryOver(text: string, base: string, edited: string): Carried {
   const map = new Array<number>(b.length).fill(-1);
   let bi = 0;
   let ti = 0;
-  // Trailing blanks are the same line to YAML: a line that differs only there is still carried.
-  for (const part of diffArrays(b, t, { comparator: (x, y) => x.trimEnd() === y.trimEnd() })) {
+  // Lines that differ only in spacing the parser normalises (trailing blanks, the space before a
+  // comment, flow padding) are the same line: they anchor the edit, and are never rewritten.
+  for (const part of diffArrays(b, t, { comparator: (x, y) => x === y || loose(x) === loose(y) })) {
     const n = part.value.length;
     if (part.added) ti += n;
     else if (part.removed) bi += n;
@@ -108,6 +109,20 @@ export function carryOver(text: string, base: string, edited: string): Carried {
   return { ok: true, text: out.join('') };
 }
 
+/** A line with the spacing the YAML parser normalises taken out; its indentation is kept. */
+function loose(line: string): string {
+  const indent = /^[ \t]*/.exec(line)![0];
+  return (
+    indent +
+    line
+      .slice(indent.length)
+      .trimEnd()
+      .replace(/(\S)[ \t]+#/g, '$1 #')
+      .replace(/([[{])[ \t]+/g, '$1')
+      .replace(/[ \t]+([\]}])/g, '$1')
+  );
+}
+
 /** A unified diff of one file, paths as git shows them. */
 export function unifiedDiff(file: string, before: string, after: string): string {
   return createTwoFilesPatch(`a/${file}`, `b/${file}`, before, after, undefined, undefined, {
@@ -154,4 +169,34 @@ export function replacementsOf(before: string, after: string): Replacement[] {
     line += lines;
   }
   return out;
+}
+
+/**
+ * The first top-level key (or, under `group`, the first entry of that map) whose
+ * meaning differs between two YAML texts, aliases and merge keys resolved;
+ * keys in `editable` are skipped. An edit through a YAML anchor changes every
+ * alias of it: this finds the parts of a file it changed that it should not have.
+ */
+export function changedOutside(
+  before: string,
+  after: string,
+  editable: { top: string[]; group?: string; entries?: string[] },
+): string | undefined {
+  const options = { merge: true, maxAliasCount: 1000, uniqueKeys: false } as const;
+  const a = (parse(before, options) ?? {}) as Record<string, unknown>;
+  const b = (parse(after, options) ?? {}) as Record<string, unknown>;
+  const same = (x: unknown, y: unknown) => JSON.stringify(x) === JSON.stringify(y);
+  for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    if (editable.top.includes(key)) continue;
+    if (key === editable.group) {
+      const ga = (a[key] ?? {}) as Record<string, unknown>;
+      const gb = (b[key] ?? {}) as Record<string, unknown>;
+      for (const entry of new Set([...Object.keys(ga), ...Object.keys(gb)])) {
+        if (!editable.entries?.includes(entry) && !same(ga[entry], gb[entry])) return `${key}.${entry}`;
+      }
+      continue;
+    }
+    if (!same(a[key], b[key])) return key;
+  }
+  return undefined;
 }

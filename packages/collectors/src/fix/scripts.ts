@@ -1,4 +1,4 @@
-import { NPMJS, normalizeRegistry } from '../context.js';
+import { isNpmjs, NPMJS } from '../context.js';
 import { classifyPublish, splitCommands, tokenWrites } from '../shell.js';
 
 export interface ScriptEdit {
@@ -26,7 +26,7 @@ export function removeTokenWrites(script: string, defaultRegistry = NPMJS): Scri
   for (const cmd of splitCommands(script)) {
     const writes = tokenWrites(cmd.text, defaultRegistry);
     if (writes.length === 0) continue;
-    if (!writes.every((w) => normalizeRegistry(w.registry) === NPMJS)) continue;
+    if (!writes.every((w) => isNpmjs(w.registry))) continue;
     if (classifyPublish(cmd.words)) return { script, vars, literal, failedLine: cmd.line };
     for (const w of writes) {
       if (w.value.kind === 'env') vars.push(w.value.name);
