@@ -1,17 +1,8 @@
 import type { WorkflowStep } from '@trustgate/core';
-import {
-  type Document,
-  isAlias,
-  isMap,
-  isScalar,
-  isSeq,
-  parseDocument,
-  type YAMLMap,
-  type YAMLSeq,
-} from 'yaml';
+import { type Document, isAlias, isMap, isScalar, isSeq, type YAMLMap, type YAMLSeq } from 'yaml';
 import { isNpmjs, isNpmTokenVar, NPMJS, normalizeRegistry, type RepoContext, uniq } from '../context.js';
 import { analyzeGithub } from '../github.js';
-import { carryOver, changedOutside, styleOf } from './merge.js';
+import { checkRescan, finishEdit, type Problem, readsVar, startEdit } from './common.js';
 import { NPM_RANGE, nodeNeed, TARGET_NODE, upgradesNpm } from './node-version.js';
 import { removeTokenWrites } from './scripts.js';
 import { type FileFix, TOOL_NOTES, WORKSPACE_TOOLS } from './types.js';
@@ -90,26 +81,9 @@ export function fixGithubFile(
   targets: WorkflowStep[],
   repo: RepoContext,
 ): FileFix {
-  const fix: FileFix = {
-    file,
-    provider: 'github',
-    status: 'refused',
-    before: source,
-    after: source,
-    steps: targets.map((s) => s.id),
-    reasons: [],
-    notes: [],
-    trust: [],
-  };
-  const refuse = (line: number, why: string) => fix.reasons.push(`${file}:${line}: ${why}`);
-  const doc = parseDocument(source, { uniqueKeys: false });
-  const root = doc.contents;
-  if (doc.errors.length > 0 || !isMap(root)) {
-    refuse(1, 'The YAML parser cannot read the file, so it cannot be edited safely.');
-    return fix;
-  }
-  const style = styleOf(source);
-  const base = doc.toString(style);
+  const { fix, edit } = startEdit(file, 'github', source, targets);
+  if (!edit) return fix;
+  const { refuse, doc, root } = edit;
   const jobs = mapAt(root, 'jobs');
   if (!jobs) {
     refuse(1, 'The workflow has no jobs map written out in the file.');
@@ -370,87 +344,35 @@ export function fixGithubFile(
       }
     }
   }
-  if (fix.reasons.length > 0) {
-    fix.notes = [];
-    fix.trust = [];
-    return fix;
-  }
-
-  const carried = carryOver(source, base, doc.toString(style));
-  if (!carried.ok) {
-    refuse(
-      carried.line,
-      'The edit must change this part of the file, and the YAML parser does not reproduce it exactly as written; edit it by hand.',
-    );
-    fix.notes = [];
-    fix.trust = [];
-    return fix;
-  }
   // Nothing outside the fixed jobs (and the workflow's env) may change meaning: an edit through
   // an anchor would change its aliases too.
-  const outside = changedOutside(source, carried.text, {
-    top: ['env'],
-    group: 'jobs',
-    entries: [...byJob.keys()],
-  });
-  const check = outside
-    ? {
-        line: lineOf(
-          source,
-          outside.startsWith('jobs.')
-            ? pairOf(jobs, outside.slice('jobs.'.length))?.key
-            : pairOf(root, outside)?.key,
-        ),
-        why: `The edit would also change ${outside} (through a YAML anchor or alias); edit it by hand.`,
-      }
-    : verify(file, carried.text, repo, targets);
-  if (check) {
-    refuse(check.line, check.why);
-    fix.notes = [];
-    fix.trust = [];
-    return fix;
-  }
-  fix.status = 'fixed';
-  fix.after = carried.text;
-  return fix;
+  return finishEdit(
+    edit,
+    source,
+    { top: ['env'], group: 'jobs', entries: [...byJob.keys()] },
+    (path) =>
+      lineOf(
+        source,
+        path.startsWith('jobs.') ? pairOf(jobs, path.slice('jobs.'.length))?.key : pairOf(root, path)?.key,
+      ),
+    (after) => verify(file, after, repo, targets),
+  );
 }
 
-/** After the edit, every npmjs publish of the fixed jobs must authenticate with OIDC alone. */
+/** The edited file parses, and its rescan has every publish of the fixed jobs on OIDC alone. */
 function verify(
   file: string,
   after: string,
   repo: RepoContext,
   targets: WorkflowStep[],
-): { line: number; why: string } | undefined {
+): Problem | undefined {
   const analysis = analyzeGithub(file, after, repo);
   if (analysis.errors.length > 0)
     return {
       line: 1,
       why: `The edited file would not parse (${analysis.errors[0]!.message.replace(/;.*$/, '')}); nothing was changed.`,
     };
-  for (const job of uniq(targets.map((t) => t.job))) {
-    const now = analysis.steps.filter((s) => s.job === job && isNpmjs(s.registry));
-    const before = targets.filter((t) => t.job === job).length;
-    if (now.length < before)
-      return {
-        line: 1,
-        why: `After the edit, job "${job}" publishes fewer times than before; nothing was changed.`,
-      };
-    const left = now.find(
-      (s) => !s.auth.oidc || s.auth.tokenEnv.length > 0 || s.auth.tokenSecrets.length > 0,
-    );
-    if (left) {
-      const what = [...left.auth.tokenSecrets, ...left.auth.tokenEnv];
-      return {
-        // A line of the file as it is (the edited text has moved).
-        line: targets.find((t) => t.job === job)?.origin.line ?? 1,
-        why: what.length
-          ? `After the edit, this publish still reads the token ${uniq(what).join(', ')} (set through a YAML anchor, a merge key or a file trustgate does not edit); edit it by hand.`
-          : 'After the edit, this publish still has no OIDC token; edit it by hand.',
-      };
-    }
-  }
-  return undefined;
+  return checkRescan(analysis.steps, targets, 'a YAML anchor, a merge key or a file');
 }
 
 function collectSites(
@@ -467,13 +389,6 @@ function collectSites(
 
 function workflowEnvNames(env: YAMLMap | undefined): string[] {
   return (env?.items ?? []).map((p) => str(p.key) ?? '').filter((n) => n && isNpmTokenVar(n));
-}
-
-/** Whether a node's scripts or inputs read `$NAME`, `${NAME}` or `env.NAME`. */
-function readsVar(node: unknown, name: string): boolean {
-  const body = JSON.stringify((node as { toJSON?: () => unknown })?.toJSON?.() ?? null);
-  const esc = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`\\$\\{?${esc}\\b|env\\.${esc}\\b`).test(body);
 }
 
 /** `runs-on` names a self-hosted runner (or a runner group, which may be one). */

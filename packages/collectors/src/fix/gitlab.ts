@@ -1,9 +1,9 @@
 import type { WorkflowStep } from '@trustgate/core';
-import { type Document, isMap, isScalar, isSeq, parseDocument, type YAMLMap } from 'yaml';
+import { type Document, isMap, isScalar, isSeq, type YAMLMap } from 'yaml';
 import { isNpmjs, isNpmTokenVar, type RepoContext, uniq } from '../context.js';
 import { analyzeGitlab } from '../gitlab.js';
 import { classifyPublish, splitCommands } from '../shell.js';
-import { carryOver, changedOutside, styleOf } from './merge.js';
+import { checkRescan, finishEdit, type Problem, readsVar, startEdit } from './common.js';
 import { NPM_RANGE, nodeNeed, TARGET_NODE, upgradesNpm } from './node-version.js';
 import { removeTokenWrites } from './scripts.js';
 import { type FileFix, TOOL_NOTES, WORKSPACE_TOOLS } from './types.js';
@@ -24,26 +24,9 @@ export function fixGitlabFile(
   targets: WorkflowStep[],
   repo: RepoContext,
 ): FileFix {
-  const fix: FileFix = {
-    file,
-    provider: 'gitlab',
-    status: 'refused',
-    before: source,
-    after: source,
-    steps: targets.map((s) => s.id),
-    reasons: [],
-    notes: [],
-    trust: [],
-  };
-  const refuse = (line: number, why: string) => fix.reasons.push(`${file}:${line}: ${why}`);
-  const doc = parseDocument(source, { uniqueKeys: false });
-  const root = doc.contents;
-  if (doc.errors.length > 0 || !isMap(root)) {
-    refuse(1, 'The YAML parser cannot read the file, so it cannot be edited safely.');
-    return fix;
-  }
-  const style = styleOf(source);
-  const base = doc.toString(style);
+  const { fix, edit } = startEdit(file, 'gitlab', source, targets);
+  if (!edit) return fix;
+  const { refuse, doc, root } = edit;
   const globalVars = mapAt(root, 'variables');
   const removeGlobal = new Set<string>();
   const jobNames = uniq(targets.map((t) => t.job));
@@ -179,37 +162,13 @@ export function fixGitlabFile(
     }
     if (globalVars.items.length === 0) deleteKey(root, 'variables');
   }
-  if (fix.reasons.length > 0) {
-    fix.notes = [];
-    fix.trust = [];
-    return fix;
-  }
-  const carried = carryOver(source, base, doc.toString(style));
-  if (!carried.ok) {
-    refuse(
-      carried.line,
-      'The edit must change this part of the file, and the YAML parser does not reproduce it exactly as written; edit it by hand.',
-    );
-    fix.notes = [];
-    fix.trust = [];
-    return fix;
-  }
-  const outside = changedOutside(source, carried.text, { top: ['variables', ...jobNames] });
-  const left = outside
-    ? {
-        line: lineOf(source, pairOf(root, outside)?.key),
-        why: `The edit would also change ${outside} (through a YAML anchor or alias); edit it by hand.`,
-      }
-    : verify(file, carried.text, repo, targets);
-  if (left) {
-    refuse(left.line, left.why);
-    fix.notes = [];
-    fix.trust = [];
-    return fix;
-  }
-  fix.status = 'fixed';
-  fix.after = carried.text;
-  return fix;
+  return finishEdit(
+    edit,
+    source,
+    { top: ['variables', ...jobNames] },
+    (path) => lineOf(source, pairOf(root, path)?.key),
+    (after) => verify(file, after, repo, targets),
+  );
 }
 
 /** `id_tokens` with the npm audience, and Sigstore's for provenance. */
@@ -283,42 +242,19 @@ function ensureNode(
     );
 }
 
-function readsVar(node: YAMLMap, name: string): boolean {
-  const body = JSON.stringify(node.toJSON());
-  const esc = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`\\$\\{?${esc}\\b`).test(body);
-}
-
+/** The edited configuration, read from the top-level file as GitLab does, has every publish on OIDC. */
 function verify(
   file: string,
   after: string,
   repo: RepoContext,
   targets: WorkflowStep[],
-): { line: number; why: string } | undefined {
+): Problem | undefined {
   const view: RepoContext = { ...repo, readText: (f) => (f === file ? after : repo.readText(f)) };
   const rootText = file === '.gitlab-ci.yml' ? after : repo.readText('.gitlab-ci.yml');
   if (rootText === undefined) return undefined;
-  const analysis = analyzeGitlab('.gitlab-ci.yml', rootText, view);
-  for (const job of uniq(targets.map((t) => t.job))) {
-    const now = analysis.steps.filter((s) => s.job === job && isNpmjs(s.registry));
-    if (now.length < targets.filter((t) => t.job === job).length)
-      return {
-        line: 1,
-        why: `After the edit, job "${job}" publishes fewer times than before; nothing was changed.`,
-      };
-    const left = now.find(
-      (s) => !s.auth.oidc || s.auth.tokenEnv.length > 0 || s.auth.tokenSecrets.length > 0,
-    );
-    if (left) {
-      const what = uniq([...left.auth.tokenSecrets, ...left.auth.tokenEnv]);
-      return {
-        // A line of the file as it is (the edited text has moved).
-        line: targets.find((t) => t.job === job)?.origin.line ?? 1,
-        why: what.length
-          ? `After the edit, this publish still reads the token ${what.join(', ')} (from a template, default or included file trustgate does not edit); edit it by hand.`
-          : 'After the edit, this publish still has no ID token for npm; edit it by hand.',
-      };
-    }
-  }
-  return undefined;
+  return checkRescan(
+    analyzeGitlab('.gitlab-ci.yml', rootText, view).steps,
+    targets,
+    'a template, default or included file',
+  );
 }

@@ -7,6 +7,7 @@ import { looksLikeSecret } from '../shell.js';
 import { fixGithubFile } from './github.js';
 import { fixGitlabFile } from './gitlab.js';
 import { type Replacement, replacementsOf, unifiedDiff } from './merge.js';
+import { needsOidc } from './predicate.js';
 import type { FileFix, TrustTarget } from './types.js';
 
 export { type Replacement, unifiedDiff } from './merge.js';
@@ -32,10 +33,7 @@ export interface FixPlan {
 
 /** A publishing step that the `trusted-publishing` rule fails: npmjs, and a token or no OIDC. */
 export function needsTrustedPublishing(step: WorkflowStep): boolean {
-  return (
-    isNpmjs(step.registry) &&
-    (!step.auth.oidc || step.auth.tokenSecrets.length > 0 || step.auth.tokenEnv.length > 0)
-  );
+  return isNpmjs(step.registry) && needsOidc(step);
 }
 
 /**
