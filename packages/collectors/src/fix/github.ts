@@ -480,6 +480,9 @@ function grantIdToken(
     );
   } else if (str(inherited) === 'read-all') {
     perms = readAll();
+    notes.push(
+      `${file}: job "${jobId}" gets its own permissions: the workflow's read-all, written out as every scope read, and id-token: write, so that the other jobs gain nothing.`,
+    );
   } else {
     perms = defaultPermissions(tools);
     notes.push(
