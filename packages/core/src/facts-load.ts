@@ -4,11 +4,15 @@ import type { ValidateFunction } from 'ajv';
 import { type Diagnostic, InputError, TrustgateError } from './errors.js';
 import { COLLECTIONS, type CollectionName, type Facts, type LoadedFacts } from './facts.js';
 import { jsonErrorOffset, lineColumn } from './json-position.js';
-import { explainErrors, sharedAjv } from './schema.js';
+import { explainErrors, sharedAjv, standaloneValidator } from './schema.js';
 import { loadSchema } from './schemas.js';
 import { locate, parseYamlSource } from './yaml-source.js';
 
-let validator: ValidateFunction | undefined;
+// The build generates the facts validator ahead of time; from source it is compiled on first use.
+let validator: ValidateFunction | undefined = await standaloneValidator(
+  'facts',
+  loadSchema('facts.schema.json'),
+);
 
 function validateFacts(): ValidateFunction {
   validator ??= sharedAjv().compile(loadSchema('facts.schema.json'));

@@ -35,5 +35,13 @@ export {
 } from './policy-tests.js';
 export * from './result.js';
 export * from './rule.js';
-export { createAjv, parseDateOrDateTime } from './schema.js';
+export {
+  compileSchema,
+  createAjv,
+  FORMATS,
+  parseDateOrDateTime,
+  registerValidators,
+  schemaHash,
+  validatorKey,
+} from './schema.js';
 export { loadSchema } from './schemas.js';

@@ -8,7 +8,13 @@ import { type Diagnostic, didYouMean, formatPath, InputError, TrustgateError } f
 import { COLLECTIONS } from './facts.js';
 import { type ExceptionRef, LEVEL_RANK, type Level } from './result.js';
 import type { AnyRule, Plugin, Reporter } from './rule.js';
-import { explainErrors, parseDateOrDateTime, sharedAjv } from './schema.js';
+import {
+  compileSchema,
+  explainErrors,
+  parseDateOrDateTime,
+  sharedAjv,
+  standaloneValidator,
+} from './schema.js';
 import { loadSchema } from './schemas.js';
 import { diagnosticAt, locate, parseYamlSource, type SourceFile, toData } from './yaml-source.js';
 
@@ -143,7 +149,11 @@ interface Layer {
 }
 
 const PRESET_PREFIX = 'trustgate:';
-let policyValidator: ValidateFunction | undefined;
+// Generated at build time; from source, compiled on first use.
+let policyValidator: ValidateFunction | undefined = await standaloneValidator(
+  'policy',
+  loadSchema('policy.schema.json'),
+);
 
 /** Load a policy file (or `trustgate:NAME`), its `extends` chain and plugins, and validate all of it. */
 export async function loadPolicy(target: string, options: LoadPolicyOptions): Promise<EffectivePolicy> {
@@ -439,7 +449,7 @@ function ruleShapeProblem(key: string, rule: unknown): string | undefined {
   }
   if (meta.options !== undefined) {
     try {
-      sharedAjv({ useDefaults: true }).compile(meta.options);
+      compileSchema(meta.options, { useDefaults: true });
     } catch (error) {
       return `has an invalid option schema: ${firstLine(error)}`;
     }
@@ -853,7 +863,7 @@ function validateOptions(
   let validate = optionValidators.get(rule);
   if (!validate) {
     try {
-      validate = sharedAjv({ useDefaults: true }).compile(schema);
+      validate = compileSchema(schema, { useDefaults: true });
     } catch (error) {
       throw new TrustgateError(
         'E_RULE_SCHEMA',

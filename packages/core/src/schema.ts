@@ -1,9 +1,9 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import * as addFormatsModule from 'ajv-formats';
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import type { Ajv, ErrorObject, Format, Options, ValidateFunction } from 'ajv';
+import { fullFormats } from 'ajv-formats/dist/formats.js';
 import { didYouMean } from './errors.js';
-
-// ajv-formats is CommonJS; its default export arrives as the module object under NodeNext.
-const addFormats = addFormatsModule.default as unknown as typeof addFormatsModule.default.default;
+import type { JsonSchema } from './rule.js';
 
 const shared = new Map<string, Ajv>();
 
@@ -21,9 +21,29 @@ export function sharedAjv(options: { useDefaults?: boolean; looseTypes?: boolean
   return ajv;
 }
 
+/**
+ * The formats trustgate's schemas use. The generated standalone validators
+ * (`dist/validators/`) import this same table, so both paths check alike.
+ */
+export const FORMATS: Record<string, Format> = {
+  date: fullFormats.date,
+  uri: fullFormats.uri,
+  regex: fullFormats.regex,
+  // ajv-formats' date-time splits the string and runs two regular expressions; facts hold a few
+  // per token, and a large org's validation spent most of its time there. Same rules, in place.
+  'date-time': { type: 'string', validate: isDateTime },
+  'trustgate-date': { type: 'string', validate: (s: string) => parseDateOrDateTime(s) !== undefined },
+};
+
 /** A new ajv instance with trustgate's settings: all errors, formats, strict schemas. */
-export function createAjv(options: { useDefaults?: boolean; looseTypes?: boolean } = {}): Ajv {
+export function createAjv(
+  options: { useDefaults?: boolean; looseTypes?: boolean; code?: Options['code'] } = {},
+): Ajv {
+  // ajv (CommonJS) loads on the first schema compiled at run time: with the generated
+  // validators, a plain check compiles none.
+  const { Ajv } = createRequire(import.meta.url)('ajv') as typeof import('ajv');
   const ajv = new Ajv({
+    ...(options.code ? { code: options.code } : {}),
     allErrors: true,
     verbose: true,
     strict: true,
@@ -33,15 +53,126 @@ export function createAjv(options: { useDefaults?: boolean; looseTypes?: boolean
     allowUnionTypes: true,
     useDefaults: options.useDefaults ?? false,
   });
-  addFormats(ajv, ['date', 'date-time', 'uri', 'regex']);
-  ajv.addFormat('trustgate-date', {
-    type: 'string',
-    validate: (s: string) => parseDateOrDateTime(s) !== undefined,
-  });
+  for (const [name, format] of Object.entries(FORMATS)) ajv.addFormat(name, format);
   return ajv;
 }
 
+/** A short hash of a schema, so that a generated validator is only used for the schema it was made from. */
+export function schemaHash(schema: JsonSchema): string {
+  return createHash('sha256').update(JSON.stringify(schema)).digest('hex').slice(0, 16);
+}
+
+const hashes = new WeakMap<object, string>();
+const generated = new Map<string, ValidateFunction>();
+
+/** The key of a generated validator: the ajv setting and the schema's hash. */
+export function validatorKey(schema: JsonSchema, options: { useDefaults?: boolean } = {}): string {
+  let hash = hashes.get(schema);
+  if (hash === undefined) {
+    hash = schemaHash(schema);
+    hashes.set(schema, hash);
+  }
+  return `${options.useDefaults ? 'd' : 'p'}_${hash}`;
+}
+
+/** Make validators generated at build time (by key: `validatorKey`) available to `compileSchema`. */
+export function registerValidators(validators: Record<string, ValidateFunction>): void {
+  for (const [key, validate] of Object.entries(validators)) generated.set(key, validate);
+}
+
+/** A validator for a schema: the one generated at build time for this very schema, else compiled now. */
+export function compileSchema(schema: JsonSchema, options: { useDefaults?: boolean } = {}): ValidateFunction {
+  return generated.get(validatorKey(schema, options)) ?? sharedAjv(options).compile(schema);
+}
+
+/**
+ * The standalone validator generated at build time for one of the shipped
+ * schemas (`scripts/build-validators.mjs`), when it exists and was made from
+ * this very schema; undefined when running from source. Start-up spent most
+ * of its time compiling these schemas.
+ */
+export async function standaloneValidator(
+  name: string,
+  schema: JsonSchema,
+): Promise<ValidateFunction | undefined> {
+  try {
+    const mod = (await import(new URL(`./validators/${name}.js`, import.meta.url).href)) as {
+      validate: ValidateFunction;
+      hash: string;
+    };
+    return mod.hash === schemaHash(schema) ? mod.validate : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 const DAY_MS = 86_400_000;
+
+const DAYS = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Two decimal digits at `i` as a number; negative when either is not a digit. */
+function two(s: string, i: number): number {
+  const a = s.charCodeAt(i) - 48;
+  const b = s.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+/**
+ * RFC 3339 date-time with a time zone, exactly as ajv-formats' `date-time`
+ * checks it (`T`, `t` or a space between date and time; real calendar days,
+ * leap years included; hours to 23, minutes to 59; a leap second only at
+ * 23:59:60 UTC; zones `Z`, `+hh`, `+hhmm`, `+hh:mm`). It reads characters in
+ * place: a large org's facts hold a few per token, and ajv-formats' version
+ * (a split and two regular expressions) was most of their validation time.
+ */
+export function isDateTime(s: string): boolean {
+  const n = s.length;
+  if (n < 20 || s[4] !== '-' || s[7] !== '-' || s[13] !== ':' || s[16] !== ':') return false;
+  const sep = s[10];
+  if (sep !== 'T' && sep !== 't' && sep !== ' ') return false;
+  const century = two(s, 0);
+  const yy = two(s, 2);
+  const month = two(s, 5);
+  const day = two(s, 8);
+  const hour = two(s, 11);
+  const minute = two(s, 14);
+  const second = two(s, 17);
+  if (century < 0 || yy < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || minute < 0 || second < 0)
+    return false;
+  const year = century * 100 + yy;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (day > (month === 2 && leap ? 29 : DAYS[month]!)) return false;
+  let i = 19;
+  if (s[i] === '.') {
+    i++;
+    const start = i;
+    while (i < n && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57) i++;
+    if (i === start) return false;
+  }
+  let zoneHour = 0;
+  let zoneMinute = 0;
+  let sign = 1;
+  const z = s[i];
+  if (z === 'Z' || z === 'z') {
+    if (i + 1 !== n) return false;
+  } else if (z === '+' || z === '-') {
+    sign = z === '-' ? -1 : 1;
+    zoneHour = two(s, i + 1);
+    if (zoneHour < 0) return false;
+    i += 3;
+    if (i < n) {
+      if (s[i] === ':') i++;
+      zoneMinute = two(s, i);
+      if (zoneMinute < 0 || i + 2 !== n) return false;
+    }
+  } else return false;
+  if (zoneHour > 23 || zoneMinute > 59) return false;
+  if (hour <= 23 && minute <= 59 && second < 60) return true;
+  // A leap second: 23:59:60 in UTC.
+  const utcMinute = minute - sign * zoneMinute;
+  const utcHour = hour - sign * zoneHour - (utcMinute < 0 ? 1 : 0);
+  return (utcHour === 23 || utcHour === -1) && (utcMinute === 59 || utcMinute === -1) && second < 61;
+}
 
 /**
  * A calendar date (YYYY-MM-DD) or an ISO 8601 date and time with a zone.

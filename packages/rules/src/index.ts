@@ -1,4 +1,4 @@
-import type { AnyRule, Plugin } from '@trustgate/core';
+import { type AnyRule, type Plugin, registerValidators } from '@trustgate/core';
 import { noBypass2faTokens } from './no-bypass-2fa-tokens.js';
 import { noClassicTokens } from './no-classic-tokens.js';
 import { noCommittedCredentials } from './no-committed-credentials.js';
@@ -39,3 +39,14 @@ export const rules: Record<string, AnyRule> = Object.fromEntries(
 
 /** The built-in rules as a plugin (ids carry no prefix). */
 export const builtinPlugin: Plugin = { name: 'trustgate', rules };
+
+// The option validators of the built-in rules, generated at build time (scripts/build-validators.mjs);
+// from source, or for a schema that changed since, they are compiled when first used.
+try {
+  const generated = (await import(new URL('./validators/options.js', import.meta.url).href)) as {
+    validators: Parameters<typeof registerValidators>[0];
+  };
+  registerValidators(generated.validators);
+} catch {
+  // Not built: nothing to register.
+}
