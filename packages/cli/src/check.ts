@@ -12,6 +12,7 @@ import {
   loadPolicy,
   mergeFacts,
   parseDateOrDateTime,
+  type ReportData,
   type Reporter,
   type RunResult,
   TrustgateError,
@@ -285,7 +286,7 @@ async function writeReports(
   let failed = false;
   let writeError: TrustgateError | undefined;
   for (const output of outputs) {
-    let data: string | Uint8Array;
+    let data: ReportData;
     try {
       data = await output.reporter(result, {
         color: output.file === undefined && io.color,
@@ -297,14 +298,33 @@ async function writeReports(
       io.stderr(`trustgate: the ${output.format} reporter failed: ${describeError(error)}\n`);
       continue;
     }
-    if (output.file === undefined) io.stdout(data);
-    else {
-      try {
-        writeAtomic(output.file, data);
-      } catch (error) {
-        if (!(error instanceof TrustgateError)) throw error;
-        writeError ??= error;
+    // A reporter that gives its report in pieces may still fail part-way: that is the reporter
+    // failing (exit 3, and no file left behind), not the output.
+    let reporterError: unknown;
+    const pieces =
+      typeof data === 'string' || data instanceof Uint8Array
+        ? data
+        : (function* (all: Iterable<string>) {
+            try {
+              yield* all;
+            } catch (error) {
+              reporterError = error;
+              throw error;
+            }
+          })(data);
+    try {
+      if (output.file === undefined) {
+        if (typeof pieces === 'string' || pieces instanceof Uint8Array) io.stdout(pieces);
+        else for (const piece of pieces) io.stdout(piece);
+      } else writeAtomic(output.file, pieces);
+    } catch (error) {
+      if (reporterError !== undefined) {
+        failed = true;
+        io.stderr(`trustgate: the ${output.format} reporter failed: ${describeError(reporterError)}\n`);
+        continue;
       }
+      if (!(error instanceof TrustgateError)) throw error;
+      writeError ??= error;
     }
   }
   if (writeError) throw writeError;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { TrustgateError } from '@trustgate/core';
+import { type ReportData, TrustgateError } from '@trustgate/core';
 
 /** Temporary files not yet renamed into place; removed if the process is interrupted. */
 const pending = new Set<string>();
@@ -12,7 +12,7 @@ const pending = new Set<string>();
  * file behind $GITHUB_STEP_SUMMARY may be one) is written in place: renaming
  * over it would replace a device with a file.
  */
-export function writeAtomic(file: string, data: string | Uint8Array): void {
+export function writeAtomic(file: string, data: ReportData): void {
   let special = false;
   try {
     const st = statSync(file);
@@ -22,7 +22,7 @@ export function writeAtomic(file: string, data: string | Uint8Array): void {
   }
   if (special) {
     try {
-      writeFileSync(file, data);
+      writeData(file, data);
       return;
     } catch (error) {
       throw new TrustgateError(
@@ -37,7 +37,7 @@ export function writeAtomic(file: string, data: string | Uint8Array): void {
   );
   pending.add(tmp);
   try {
-    writeFileSync(tmp, data);
+    writeData(tmp, data);
     renameSync(tmp, file);
   } catch (error) {
     rmSync(tmp, { force: true });
@@ -60,4 +60,18 @@ export function writeAtomic(file: string, data: string | Uint8Array): void {
 export function removePending(): void {
   for (const tmp of pending) rmSync(tmp, { force: true });
   pending.clear();
+}
+
+/** Write data to a file: whole, or piece by piece as an iterable yields it. */
+function writeData(file: string, data: ReportData): void {
+  if (typeof data === 'string' || data instanceof Uint8Array) {
+    writeFileSync(file, data);
+    return;
+  }
+  const fd = openSync(file, 'w');
+  try {
+    for (const piece of data) writeSync(fd, piece);
+  } finally {
+    closeSync(fd);
+  }
 }

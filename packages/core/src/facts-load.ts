@@ -130,10 +130,11 @@ function checkUniqueIds(facts: Facts, file: string): void {
   for (const name of COLLECTIONS) {
     const list = facts[name] as { id: string }[] | undefined;
     if (!list) continue;
-    const seen = new Map<string, number>();
-    list.forEach((entity, index) => {
-      const first = seen.get(entity.id);
-      if (first !== undefined) {
+    const seen = new Set<string>();
+    for (let index = 0; index < list.length; index++) {
+      const id = list[index]!.id;
+      if (seen.has(id)) {
+        const first = list.findIndex((e) => e.id === id);
         throw new InputError('E_FACTS_SCHEMA', [
           {
             file,
@@ -142,8 +143,8 @@ function checkUniqueIds(facts: Facts, file: string): void {
           },
         ]);
       }
-      seen.set(entity.id, index);
-    });
+      seen.add(id);
+    }
   }
 }
 

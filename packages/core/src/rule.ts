@@ -75,11 +75,21 @@ export function defineRule<Options = Record<string, unknown>>(rule: Rule<Options
   return rule;
 }
 
-/** A reporter turns a run result into text or bytes. */
+/**
+ * A reporter turns a run result into text or bytes, or into text in pieces
+ * (an iterable of strings), which is written as it comes: a large report never
+ * has to be held whole.
+ */
+export type ReportData = string | Uint8Array | Iterable<string>;
 export type Reporter = (
   result: import('./result.js').RunResult,
   options: ReporterOptions,
-) => string | Uint8Array | Promise<string | Uint8Array>;
+) => ReportData | Promise<ReportData>;
+
+/** A report's data as one string or buffer (for tests, and for consumers that need it whole). */
+export function reportText(data: ReportData): string | Uint8Array {
+  return typeof data === 'string' || data instanceof Uint8Array ? data : [...data].join('');
+}
 
 export interface ReporterOptions {
   /** Colour is allowed (a TTY, and NO_COLOR unset). */

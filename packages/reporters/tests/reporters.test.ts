@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { createAjv } from '@trustgate/core';
+import { createAjv, reportText } from '@trustgate/core';
 import { json, text } from '@trustgate/reporters';
 import { clean, result } from './fixture.ts';
 
@@ -37,15 +37,46 @@ describe('json reporter', () => {
   const validate = createAjv().compile(schema);
 
   it('writes { version, tool, policy, summary, findings } valid against its schema', async () => {
-    const out = String(await json(result, { color: false }));
+    const out = String(reportText(await json(result, { color: false })));
     matchGolden(out, 'report.json');
     const parsed = JSON.parse(out);
     assert.deepEqual(Object.keys(parsed), ['version', 'tool', 'policy', 'summary', 'findings']);
     assert.ok(validate(parsed), JSON.stringify(validate.errors));
   });
 
-  it('the schema rejects a report with a bad finding', () => {
-    const bad = JSON.parse(String(json(clean, { color: false })));
+  it('gives, in pieces, exactly the text of JSON.stringify(report, null, 2)', async () => {
+    const many = {
+      ...result,
+      findings: Array.from({ length: 4501 }, (_, i) => ({
+        ...result.findings[i % result.findings.length]!,
+        subject: `token:t${i}`,
+      })),
+    };
+    const drifted = {
+      ...result,
+      drift: {
+        baseline: 'old.json',
+        new: 1,
+        unchanged: 2,
+        fixed: [{ ruleId: 'r', subject: 's:1', message: 'm', fingerprint: 'f' }],
+        expiredSince: [],
+      },
+    };
+    for (const r of [result, clean, many, drifted]) {
+      const data = await json(r, { color: false });
+      assert.equal(typeof data === 'string', false, 'the JSON report comes in pieces');
+      const pieces = [...(data as Iterable<string>)];
+      const { version, tool, policy, summary, findings, drift } = r;
+      assert.equal(
+        pieces.join(''),
+        `${JSON.stringify({ version, tool, policy, summary, findings, ...(drift ? { drift } : {}) }, null, 2)}\n`,
+      );
+      if (r === many) assert.ok(pieces.length >= 5, 'a large report is several pieces');
+    }
+  });
+
+  it('the schema rejects a report with a bad finding', async () => {
+    const bad = JSON.parse(String(reportText(await json(clean, { color: false }))));
     bad.findings.push({ ruleId: 'x', level: 'fatal', message: 'm', subject: 'nokind', fingerprint: 'zz' });
     assert.equal(validate(bad), false);
     assert.deepEqual(
