@@ -208,7 +208,7 @@ function checkReport(report: Report): Report {
   if (typeof report.subject !== 'string' || !/^[a-z][a-z0-9-]*:.+/.test(report.subject)) {
     throw new TypeError('ctx.report() needs a subject of the form "kind:id".');
   }
-  if (typeof report.message !== 'string' || report.message.trim() === '') {
+  if (typeof report.message !== 'string' || !/\S/.test(report.message)) {
     throw new TypeError('ctx.report() needs a message.');
   }
   return report;

@@ -2,7 +2,6 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { ValidateFunction } from 'ajv';
-import micromatch from 'micromatch';
 import { compileRuleSchema, type DeclarativeDefinition, declarativeRule } from './declarative.js';
 import { type Diagnostic, didYouMean, formatPath, InputError, TrustgateError } from './errors.js';
 import { COLLECTIONS } from './facts.js';
@@ -833,8 +832,13 @@ export function createPolicy(
   };
 }
 
+// micromatch (and the four packages under it) loads when a policy first has globs to match.
+let micromatch: typeof import('micromatch') | undefined;
+
 function anyOf(globs: string[]): (value: string) => boolean {
-  const matchers = globs.map((g) => micromatch.matcher(g, { dot: true }));
+  micromatch ??= createRequire(import.meta.url)('micromatch') as typeof import('micromatch');
+  const mm = micromatch;
+  const matchers = globs.map((g) => mm.matcher(g, { dot: true }));
   return matchers.length === 1 ? matchers[0]! : (value) => matchers.some((m) => m(value));
 }
 

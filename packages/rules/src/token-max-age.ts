@@ -39,30 +39,37 @@ export const tokenMaxAge = createRule<TokenMaxAgeOptions>({
       if (access === 'write' && token.access !== 'write') continue;
       const expires = token.expires === null ? null : Date.parse(token.expires);
       if (expires !== null && expires <= now) continue; // expired: it can no longer be used
-      const subject = `token:${token.id}`;
-      const label = `${token.access === 'write' ? 'Write' : 'Read-only'} token ${tokenLabel(token)}`;
-      const reasons: string[] = [];
+      // Most tokens pass: the subject and label are made only for those that do not.
+      const subject = () => `token:${token.id}`;
+      const label = () => `${token.access === 'write' ? 'Write' : 'Read-only'} token ${tokenLabel(token)}`;
       if (token.created === null) {
         if (expires === null) {
-          ctx.report({ subject, message: `${label} never expires; the limit is ${maxDays} days.` });
+          ctx.report({
+            subject: subject(),
+            message: `${label()} never expires; the limit is ${maxDays} days.`,
+          });
         } else {
           ctx.report({
-            subject,
+            subject: subject(),
             indeterminate: true,
-            message: `${label} has no creation date, so its age cannot be checked against the ${maxDays}-day limit.`,
+            message: `${label()} has no creation date, so its age cannot be checked against the ${maxDays}-day limit.`,
           });
         }
         continue;
       }
       const created = Date.parse(token.created);
       const ageDays = Math.floor((now - created) / DAY_MS);
-      if (ageDays > maxDays) reasons.push(`is ${ageDays} days old`);
+      const tooOld = ageDays > maxDays;
+      const tooLong = expires !== null && expires - created > maxDays * DAY_MS;
+      if (!tooOld && expires !== null && !tooLong) continue;
+      const reasons: string[] = [];
+      if (tooOld) reasons.push(`is ${ageDays} days old`);
       if (expires === null) reasons.push('never expires');
-      else if (expires - created > maxDays * DAY_MS)
-        reasons.push(`is valid for ${Math.ceil((expires - created) / DAY_MS)} days`);
-      if (reasons.length > 0) {
-        ctx.report({ subject, message: `${label} ${joinAnd(reasons)}; the limit is ${maxDays} days.` });
-      }
+      else if (tooLong) reasons.push(`is valid for ${Math.ceil((expires - created) / DAY_MS)} days`);
+      ctx.report({
+        subject: subject(),
+        message: `${label()} ${joinAnd(reasons)}; the limit is ${maxDays} days.`,
+      });
     }
   },
 });
