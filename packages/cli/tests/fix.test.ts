@@ -99,6 +99,56 @@ describe('trustgate fix: golden fixtures', () => {
   }
 });
 
+describe('trustgate fix: mangled workflows', () => {
+  it('never throws, and whatever it fixes parses, rescans clean and stays fixed', async () => {
+    let seed = 20261128;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    let fixed = 0;
+    let refused = 0;
+    for (const name of readdirSync(FIXTURES).sort()) {
+      for (let round = 0; round < 12; round++) {
+        const dir = checkout(name);
+        const ci = existsSync(path.join(dir, '.gitlab-ci.yml'))
+          ? '.gitlab-ci.yml'
+          : path.join('.github/workflows', readdirSync(path.join(dir, '.github/workflows'))[0]!);
+        const lines = read(dir, ci).split('\n');
+        const at = Math.floor(random() * lines.length);
+        const mangle = Math.floor(random() * 4);
+        if (mangle === 0) lines.splice(at, 1);
+        else if (mangle === 1) lines.splice(at, 0, lines[at] ?? '');
+        else if (mangle === 2) lines[at] = ` ${lines[at]}`;
+        else lines[at] = `${lines[at]} # note`;
+        writeFileSync(path.join(dir, ci), lines.join('\n'));
+        const plan = await planFixes(dir);
+        for (const f of plan.files) {
+          if (f.status === 'refused') {
+            refused++;
+            assert.equal(f.after, f.before);
+            assert.ok(
+              f.reasons.length > 0 && f.reasons.every((r) => /^[^:]+:\d+: \S/.test(r)),
+              f.reasons.join(),
+            );
+            continue;
+          }
+          fixed++;
+          assert.deepEqual(parseDocument(f.after).errors, [], `${name}: the fixed file parses`);
+          writeFileSync(path.join(dir, f.file), f.after);
+          const again = await planFixes(dir);
+          assert.deepEqual(
+            again.files.filter((x) => x.file === f.file),
+            [],
+            `${name} round ${round}: a second run has nothing left to do`,
+          );
+        }
+      }
+    }
+    assert.ok(fixed > 50 && refused > 20, `fixed ${fixed}, refused ${refused}`);
+  });
+});
+
 describe('trustgate fix: the edit is carried over line by line', () => {
   it('keeps lines the YAML parser would rewrite (flow padding, comment spacing) and touches only its own', async () => {
     const dir = checkout('pnpm-job-env');

@@ -96,7 +96,12 @@ export class Y {
   js(): unknown {
     const n = this.resolved();
     if (n === null || n === undefined) return n;
-    return (n as Node).toJS(this.doc, { maxAliasCount: 100 });
+    try {
+      return (n as Node).toJS(this.doc, { maxAliasCount: 100 });
+    } catch {
+      // A merge key whose source is not a map, or too many aliases: the value cannot be known.
+      return undefined;
+    }
   }
 
   /** 1-based line and column where the node starts. */

@@ -294,6 +294,34 @@ jobs:
     );
   });
 
+  it('a merge key whose source is not a map does not stop the scan; a token after ${{ }} on one line is found', async () => {
+    const facts = await scan(
+      wf(`on: push
+x: &s "not a map"
+jobs:
+  publish:
+    runs-on: ubuntu-latest
+    strategy:
+      matrix:
+        <<: *s
+    steps:
+      - run: npm config set //registry.npmjs.org/:_authToken \${{ secrets.NPM_TOKEN }} && npm publish
+`),
+    );
+    assert.deepEqual(facts.workflows!.map(brief), [
+      {
+        job: 'publish',
+        tool: 'npm',
+        line: 10,
+        registry: NPMJS,
+        oidc: false,
+        tokenSecrets: ['NPM_TOKEN'],
+        tokenEnv: [],
+        provenance: false,
+      },
+    ]);
+  });
+
   it('YAML anchors and merge keys, and a registry from the matrix', async () => {
     const facts = await scan(
       wf(`on: push

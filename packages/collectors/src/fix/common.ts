@@ -1,7 +1,7 @@
 import type { WorkflowStep } from '@trustgate/core';
-import { type Document, isMap, parseDocument, type ToStringOptions, type YAMLMap } from 'yaml';
+import { type Document, isMap, LineCounter, parseDocument, type ToStringOptions, type YAMLMap } from 'yaml';
 import { isNpmjs, uniq } from '../context.js';
-import { carryOver, changedOutside, styleOf } from './merge.js';
+import { carryOver, changedOutside, styleOf, UNEXPANDABLE } from './merge.js';
 import { needsOidc } from './predicate.js';
 import type { FileFix } from './types.js';
 
@@ -48,6 +48,18 @@ export function startEdit(
     refuse(1, 'The YAML parser cannot read the file, so it cannot be edited safely.');
     return { fix };
   }
+  // A key twice in one map: which one counts depends on the CI system; an edit could pick the other.
+  const lines = new LineCounter();
+  const duplicate = parseDocument(source, { lineCounter: lines }).errors.find(
+    (e) => e.code === 'DUPLICATE_KEY',
+  );
+  if (duplicate) {
+    refuse(
+      lines.linePos(duplicate.pos[0]).line,
+      'A key appears twice in the same map here; trustgate does not edit a file whose meaning depends on which one wins.',
+    );
+    return { fix };
+  }
   const style = styleOf(source);
   return { fix, edit: { fix, refuse, doc, root, style, base: doc.toString(style) } };
 }
@@ -83,12 +95,18 @@ export function finishEdit(
     return done();
   }
   const outside = changedOutside(source, carried.text, editable);
-  const problem = outside
-    ? {
-        line: lineOfKey(outside),
-        why: `The edit would also change ${outside} (through a YAML anchor or alias); edit it by hand.`,
-      }
-    : verify(carried.text);
+  const problem =
+    outside === UNEXPANDABLE
+      ? {
+          line: 1,
+          why: 'The file has a merge key or aliases the YAML parser cannot expand, so what else an edit would change cannot be checked; edit it by hand.',
+        }
+      : outside
+        ? {
+            line: lineOfKey(outside),
+            why: `The edit would also change ${outside} (through a YAML anchor or alias); edit it by hand.`,
+          }
+        : verify(carried.text);
   if (problem) {
     refuse(problem.line, problem.why);
     return done();
@@ -131,7 +149,12 @@ export function checkRescan(
 
 /** Whether a node's scripts or inputs read `$NAME`, `${NAME}` or `env.NAME`. */
 export function readsVar(node: unknown, name: string): boolean {
-  const body = JSON.stringify((node as { toJSON?: () => unknown })?.toJSON?.() ?? null);
+  let body: string;
+  try {
+    body = JSON.stringify((node as { toJSON?: () => unknown })?.toJSON?.() ?? null);
+  } catch {
+    return true; // cannot be read: count it as read, and refuse
+  }
   const esc = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   return new RegExp(`\\$\\{?${esc}\\b|env\\.${esc}\\b`).test(body);
 }

@@ -268,7 +268,13 @@ export function fixGithubFile(
     }
 
     const tools = uniq(jobTargets.map(baseTool));
-    if (!jobTargets.every((s) => s.auth.oidc)) grantIdToken(doc, root, job, tools, file, jobId, fix.notes);
+    const permissionProblem = jobTargets.every((s) => s.auth.oidc)
+      ? undefined
+      : grantIdToken(doc, root, job, tools, file, jobId, fix.notes, source);
+    if (permissionProblem) {
+      fix.reasons.push(permissionProblem);
+      continue;
+    }
     const nodeProblem = ensureNode(
       doc,
       job,
@@ -448,7 +454,8 @@ function grantIdToken(
   file: string,
   jobId: string,
   notes: string[],
-): void {
+  source: string,
+): string | undefined {
   const own = valueAt(job, 'permissions');
   if (isMap(own)) {
     const p = pairOf(own, 'id-token');
@@ -471,6 +478,8 @@ function grantIdToken(
   let perms: Record<string, string>;
   if (isMap(inherited)) {
     perms = { ...(inherited.toJSON() as Record<string, string>), 'id-token': 'write' };
+    if (Object.values(perms).some((v) => typeof v !== 'string'))
+      return `${file}:${lineOf(source, pairOf(root, 'permissions')?.key)}: The workflow's permissions are not plain values (an alias?); give job "${jobId}" its permissions by hand.`;
     notes.push(
       `${file}: job "${jobId}" gets its own permissions: the workflow's (${
         Object.keys(perms)

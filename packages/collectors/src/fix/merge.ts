@@ -171,6 +171,9 @@ export function replacementsOf(before: string, after: string): Replacement[] {
   return out;
 }
 
+/** What `changedOutside` says when the file's aliases and merge keys cannot be expanded. */
+export const UNEXPANDABLE = '(merge keys and aliases)';
+
 /**
  * The first top-level key (or, under `group`, the first entry of that map) whose
  * meaning differs between two YAML texts, aliases and merge keys resolved;
@@ -183,8 +186,15 @@ export function changedOutside(
   editable: { top: string[]; group?: string; entries?: string[] },
 ): string | undefined {
   const options = { merge: true, maxAliasCount: 1000, uniqueKeys: false } as const;
-  const a = (parse(before, options) ?? {}) as Record<string, unknown>;
-  const b = (parse(after, options) ?? {}) as Record<string, unknown>;
+  let a: Record<string, unknown>;
+  let b: Record<string, unknown>;
+  try {
+    a = (parse(before, options) ?? {}) as Record<string, unknown>;
+    b = (parse(after, options) ?? {}) as Record<string, unknown>;
+  } catch {
+    // A merge key whose source is not a map, or aliases past the limit: nothing can be compared.
+    return UNEXPANDABLE;
+  }
   const same = (x: unknown, y: unknown) => JSON.stringify(x) === JSON.stringify(y);
   for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
     if (editable.top.includes(key)) continue;
