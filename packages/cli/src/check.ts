@@ -262,12 +262,13 @@ export async function runCheck(
       ),
     );
   }
-  if (repo !== undefined) loaded.push(await collect!.collectRepository(repo));
+  const repoScan = repo !== undefined ? await collect!.collectRepository(repo) : undefined;
+  if (repoScan) loaded.push(repoScan.facts);
   const facts = mergeFacts(loaded);
   let result = await evaluate({ facts, policy, ...(now ? { now } : {}), tool: TOOL });
   // The edits that resolve trusted-publishing findings ride along in SARIF (`fixes`) and JSON.
-  if (repo !== undefined && outputs.some((o) => o.format === 'sarif' || o.format === 'json'))
-    await (await import('./fix.js')).attachFixes(result, repo);
+  if (repo !== undefined && repoScan && outputs.some((o) => o.format === 'sarif' || o.format === 'json'))
+    await (await import('./fix.js')).attachFixes(result, repo, repoScan.scan);
   if (values.baseline !== undefined)
     result = compareWithBaseline(result, readBaseline(values.baseline), values.baseline);
   else if (values['fail-on-new'])

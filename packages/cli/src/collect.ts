@@ -1,4 +1,9 @@
-import { collectRegistry, RepositoryError, scanRepository } from '@trustgate/collectors';
+import {
+  collectRegistry,
+  RepositoryError,
+  type RepositoryScan,
+  scanRepositoryWithContext,
+} from '@trustgate/collectors';
 import { checkFacts, type LoadedFacts, mergeFacts, TrustgateError } from '@trustgate/core';
 import { helpOption, type OptionSpec, optionHelp, parseCommandArgs } from './args.js';
 import { writeAtomic } from './output.js';
@@ -58,18 +63,21 @@ ${optionHelp(collectOptions)}
 Exit codes: 0 collected (failed requests and unreadable files are recorded in
 the facts, which then fail closed), 2 bad input, 3 nothing could be collected.`;
 
-/** Scan a repository into validated facts. A folder that cannot be scanned is bad input. */
-export async function collectRepository(dir: string): Promise<LoadedFacts> {
-  let facts: Awaited<ReturnType<typeof scanRepository>>;
+/**
+ * Scan a repository into validated facts, keeping the scan (check hands it to
+ * `trustgate fix`'s planner). A folder that cannot be scanned is bad input.
+ */
+export async function collectRepository(dir: string): Promise<{ facts: LoadedFacts; scan: RepositoryScan }> {
+  let scan: RepositoryScan;
   try {
-    facts = await scanRepository(dir);
+    scan = await scanRepositoryWithContext(dir);
   } catch (error) {
     if (error instanceof RepositoryError) {
       throw new TrustgateError('E_REPO', error.message);
     }
     throw error;
   }
-  return checkFacts(facts, `facts of ${dir}`);
+  return { facts: checkFacts(scan.facts, `facts of ${dir}`), scan };
 }
 
 export interface RegistryArgs {
@@ -169,7 +177,7 @@ export async function runCollect(
     throw new TrustgateError('E_ARGS', '--org, --packages and --shard go with --registry.');
   }
   if (values.repo !== undefined || values.registry === undefined)
-    parts.push(await collectRepository(values.repo ?? '.'));
+    parts.push((await collectRepository(values.repo ?? '.')).facts);
   const json = `${JSON.stringify(mergeFacts(parts), null, 2)}\n`;
   if (values.output) writeAtomic(values.output, json);
   else io.stdout(json);

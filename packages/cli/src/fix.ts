@@ -7,6 +7,7 @@ import {
   fileReplacements,
   planFixes,
   RepositoryError,
+  type RepositoryScan,
   type TrustTarget,
 } from '@trustgate/collectors';
 import { didYouMean, type RunResult, TrustgateError } from '@trustgate/core';
@@ -246,7 +247,7 @@ function checklist(plan: FixPlan, targets: TrustTarget[]): string[] {
  * Attach to each trusted-publishing (and publish-provenance) finding of a workflow step the edits
  * `trustgate fix` would make to its file, for SARIF `fixes` (and JSON).
  */
-export async function attachFixes(result: RunResult, dir: string): Promise<void> {
+export async function attachFixes(result: RunResult, dir: string, scan: RepositoryScan): Promise<void> {
   // Trusted publishing gives provenance too: the same edit resolves publish-provenance for the step.
   const wanted = result.findings.filter(
     (f) =>
@@ -255,7 +256,7 @@ export async function attachFixes(result: RunResult, dir: string): Promise<void>
       !f.indeterminate,
   );
   if (wanted.length === 0) return;
-  const plan = await planFixes(dir);
+  const plan = await planFixes(dir, { scan });
   for (const f of wanted) {
     const step = f.subject.slice('workflow:'.length);
     const file = plan.files.find((x) => x.status === 'fixed' && x.steps.includes(step));

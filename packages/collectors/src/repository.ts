@@ -50,11 +50,17 @@ export async function scanRepository(dir: string, options: ScanOptions = {}): Pr
   return (await scanRepositoryWithContext(dir, options)).facts;
 }
 
-/** The scan, and what the workflow analysers read of the repository (for `trustgate fix`). */
+/** A scan's facts, and what the workflow analysers read of the repository (for `trustgate fix`). */
+export interface RepositoryScan {
+  facts: Facts;
+  repo: RepoContext;
+}
+
+/** The scan, and what the workflow analysers read of the repository. */
 export async function scanRepositoryWithContext(
   dir: string,
   options: ScanOptions = {},
-): Promise<{ facts: Facts; repo: RepoContext }> {
+): Promise<RepositoryScan> {
   const root = path.resolve(dir);
   const maxBytes = options.maxFileBytes ?? 1024 * 1024;
   const errors: SourceError[] = [];

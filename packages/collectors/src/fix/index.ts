@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { WorkflowStep } from '@trustgate/core';
 import { isNpmjs, isNpmTokenVar, type RepoContext } from '../context.js';
-import { type ScanOptions, scanRepositoryWithContext } from '../repository.js';
+import { type RepositoryScan, type ScanOptions, scanRepositoryWithContext } from '../repository.js';
 import { looksLikeSecret } from '../shell.js';
 import { fixGithubFile } from './github.js';
 import { fixGitlabFile } from './gitlab.js';
@@ -40,8 +40,12 @@ export function needsTrustedPublishing(step: WorkflowStep): boolean {
  * Work out, without writing anything, the edits that move a repository's npm
  * publishing to trusted publishing, file by file.
  */
-export async function planFixes(dir: string, options: ScanOptions = {}): Promise<FixPlan> {
-  const { facts, repo } = await scanRepositoryWithContext(dir, options);
+export async function planFixes(
+  dir: string,
+  options: ScanOptions & { scan?: RepositoryScan } = {},
+): Promise<FixPlan> {
+  // A scan made already (check's) is used as it is: the repository is not walked twice.
+  const { facts, repo } = options.scan ?? (await scanRepositoryWithContext(dir, options));
   const steps = facts.workflows ?? [];
   const targets = steps.filter(needsTrustedPublishing);
   const files: FileFix[] = [];
