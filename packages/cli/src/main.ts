@@ -1,6 +1,7 @@
-import { describeError, didYouMean, TrustgateError } from '@trustgate/core';
+// Only the error helpers: `--version` and `--help` need nothing else of core.
+import { describeError, didYouMean, TrustgateError } from '@trustgate/core/errors';
 import { removePending } from './output.js';
-import { TOOL } from './setup.js';
+import { TOOL } from './tool.js';
 
 const USAGE = `Usage: trustgate <command> [options]
 

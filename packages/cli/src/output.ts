@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { type ReportData, TrustgateError } from '@trustgate/core';
+import type { ReportData } from '@trustgate/core';
+import { TrustgateError } from '@trustgate/core/errors';
 
 /** Temporary files not yet renamed into place; removed if the process is interrupted. */
 const pending = new Set<string>();

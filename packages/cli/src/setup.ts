@@ -1,14 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { AnyRule, LoadPolicyOptions, RuleRegistry } from '@trustgate/core';
 import { rules } from '@trustgate/rules';
 import { loadModule } from './modules.js';
 
-const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-  version: string;
-};
-
-export const TOOL = { name: 'trustgate', version: pkg.version };
+export { TOOL } from './tool.js';
 
 /** The shipped presets: `policies/` at the root of the trustgate checkout. */
 export const PRESET_DIR = fileURLToPath(new URL('../../../policies/', import.meta.url));
