@@ -1,3 +1,4 @@
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import {
   FIXABLE_RULES,
@@ -99,14 +100,23 @@ function writeAll(dir: string, files: FileFix[]): void {
   const done: FileFix[] = [];
   try {
     for (const f of files) {
-      writeAtomic(path.join(dir, f.file), f.after);
+      writeAtomic(target(dir, f.file), f.after);
       done.push(f);
     }
   } catch (error) {
-    for (const f of done) writeAtomic(path.join(dir, f.file), f.before);
+    for (const f of done) writeAtomic(target(dir, f.file), f.before);
     if (error instanceof TrustgateError)
       throw new TrustgateError('E_OUTPUT', `${error.message} No file was changed.`, { exitCode: 3 });
     throw error;
+  }
+}
+
+/** The file to replace: a workflow that is a link (within the repository) is written where it points. */
+function target(dir: string, file: string): string {
+  try {
+    return realpathSync(path.join(dir, file));
+  } catch {
+    return path.join(dir, file);
   }
 }
 

@@ -7,12 +7,14 @@ import assert from 'node:assert/strict';
 import {
   cpSync,
   existsSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   renameSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -315,6 +317,18 @@ On npmjs.com (each package → Settings → Trusted publisher), or with \`npm tr
         text.slice(0, charOffset) + (rep.insertedContent?.text ?? '') + text.slice(charOffset + charLength);
     }
     assert.equal(text, widgetsDiff);
+  });
+
+  it('--write through a workflow that is a link writes the file it points to, and keeps the link', () => {
+    const dir = checkout('npm-step-env');
+    const real = path.join(dir, 'ci', 'release.yml');
+    mkdirSync(path.dirname(real));
+    renameSync(path.join(dir, '.github/workflows/release.yml'), real);
+    symlinkSync('../../ci/release.yml', path.join(dir, '.github/workflows/release.yml'));
+    const r = runCli(['fix', '--write'], dir);
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(lstatSync(path.join(dir, '.github/workflows/release.yml')).isSymbolicLink());
+    assert.equal(readFileSync(real, 'utf8'), widgetsDiff);
   });
 
   it('refuses an unsafe file with its reason, exit 1, and leaves it untouched even with --write', () => {
