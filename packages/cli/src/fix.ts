@@ -133,7 +133,10 @@ function jsonPlan(plan: FixPlan, written: boolean) {
       notes: f.notes,
       diff: fileDiff(f),
     })),
-    trustedPublishers: plan.files.flatMap((f) => f.trust).map((t) => publisher(t, plan)),
+    trustedPublishers: publishers(
+      plan,
+      plan.files.flatMap((f) => f.trust),
+    ),
   };
 }
 
@@ -178,7 +181,8 @@ function textPlan(plan: FixPlan, fixed: FileFix[], refused: FileFix[], written: 
 
 interface Publisher {
   provider: 'github' | 'gitlab';
-  job: string;
+  /** The jobs this one configuration serves (same file, environment and packages). */
+  jobs: string[];
   file: string;
   fields: [string, string][];
   packages: string[];
@@ -200,14 +204,14 @@ function publisher(t: TrustTarget, plan: FixPlan): Publisher {
           ['Organization or user', owner],
           ['Repository', name],
           ['Workflow filename', path.posix.basename(t.file)],
-          ['Environment name', env || '(leave empty: the job names no environment)'],
+          ['Environment name', env || '(leave empty: no environment is named)'],
         ]
       : [
           ['Publisher', 'GitLab CI/CD'],
           ['Namespace', owner],
           ['Project name', name],
           ['Top-level CI file path', t.file],
-          ['Environment', env || '(leave empty: the job names no environment)'],
+          ['Environment', env || '(leave empty: no environment is named)'],
         ];
   const flag = t.provider === 'github' ? '--repository' : '--project';
   const commands = t.packages.map(
@@ -216,7 +220,7 @@ function publisher(t: TrustTarget, plan: FixPlan): Publisher {
   );
   return {
     provider: t.provider,
-    job: t.job,
+    jobs: [t.job],
     file: t.file,
     fields,
     packages: t.packages,
@@ -225,21 +229,47 @@ function publisher(t: TrustTarget, plan: FixPlan): Publisher {
   };
 }
 
+/**
+ * The trusted publishers to configure: jobs of one workflow file with the same
+ * environment and packages share one configuration on the registry.
+ */
+function publishers(plan: FixPlan, targets: TrustTarget[]): Publisher[] {
+  const byKey = new Map<string, Publisher>();
+  for (const t of targets) {
+    const key = JSON.stringify([t.provider, t.file, t.environment, t.packages]);
+    const seen = byKey.get(key);
+    if (seen) {
+      seen.jobs.push(t.job);
+      seen.secrets = [...new Set([...seen.secrets, ...t.secrets])];
+    } else byKey.set(key, publisher(t, plan));
+  }
+  return [...byKey.values()];
+}
+
 /** What to set up on the registry, with the values from the repository. */
 function checklist(plan: FixPlan, targets: TrustTarget[]): string[] {
   const out = [
     'On npmjs.com (each package → Settings → Trusted publisher), or with `npm trust` (npm 11.10 or later):',
   ];
-  for (const t of targets) {
-    const p = publisher(t, plan);
-    out.push(`  Job "${t.job}" in ${t.file}:`);
+  const all = publishers(plan, targets);
+  for (const p of all) {
+    out.push(
+      `  ${p.jobs.length === 1 ? 'Job' : 'Jobs'} ${p.jobs.map((j) => `"${j}"`).join(', ')} in ${p.file}:`,
+    );
     const width = Math.max(...p.fields.map(([k]) => k.length), 'Packages'.length) + 1;
     for (const [k, v] of p.fields) out.push(`    ${`${k}:`.padEnd(width)} ${v}`);
     out.push(
-      `    ${'Packages:'.padEnd(width)} ${t.packages.join(', ') || '(none found in package.json: use the names this job publishes)'}`,
+      `    ${'Packages:'.padEnd(width)} ${p.packages.join(', ') || '(none found in package.json: use the names these jobs publish)'}`,
     );
     for (const c of p.commands) out.push(`    $ ${c}`);
   }
+  const several = [...new Set(all.flatMap((p) => p.packages))].filter(
+    (pkg) => all.filter((p) => p.packages.includes(pkg)).length > 1,
+  );
+  if (several.length > 0)
+    out.push(
+      `  ${several.join(', ')} ${several.length === 1 ? 'is' : 'are'} published by more than one workflow or environment: add a trusted publisher for each of them.`,
+    );
   const secrets = [...new Set(targets.flatMap((t) => t.secrets))];
   const packages = [...new Set(targets.flatMap((t) => t.packages))];
   out.push('  After the first publish through OIDC:');

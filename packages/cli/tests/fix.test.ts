@@ -331,6 +331,35 @@ On npmjs.com (each package → Settings → Trusted publisher), or with \`npm tr
     assert.equal(readFileSync(real, 'utf8'), widgetsDiff);
   });
 
+  it('one trusted publisher per workflow file and environment; a package published from two is pointed out', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'trustgate-fix-two-'));
+    temps.push(dir);
+    mkdirSync(path.join(dir, '.github/workflows'), { recursive: true });
+    writeFileSync(
+      path.join(dir, 'package.json'),
+      '{"name":"twice","version":"1.0.0","repository":"github:acme/twice"}',
+    );
+    const job = (name: string) =>
+      `  ${name}:\n    runs-on: ubuntu-latest\n    permissions:\n      id-token: write\n    steps:\n      - uses: actions/setup-node@v4\n        with:\n          node-version: 24\n      - run: npm publish\n        env:\n          NODE_AUTH_TOKEN: \${{ secrets.NPM_TOKEN }}\n`;
+    writeFileSync(
+      path.join(dir, '.github/workflows/release.yml'),
+      `on: push\njobs:\n${job('stable')}${job('next')}`,
+    );
+    writeFileSync(path.join(dir, '.github/workflows/canary.yml'), `on: push\njobs:\n${job('canary')}`);
+    const r = runCli(['fix'], dir);
+    assert.equal(r.status, 0, r.stderr);
+    const checklist = r.stdout.slice(r.stdout.indexOf('On npmjs.com'));
+    assert.deepEqual(
+      checklist.split('\n').filter((l) => /^ {2}\S/.test(l)),
+      [
+        '  Job "canary" in .github/workflows/canary.yml:',
+        '  Jobs "stable", "next" in .github/workflows/release.yml:',
+        '  twice is published by more than one workflow or environment: add a trusted publisher for each of them.',
+        '  After the first publish through OIDC:',
+      ],
+    );
+  });
+
   it('refuses an unsafe file with its reason, exit 1, and leaves it untouched even with --write', () => {
     const dir = checkout('self-hosted');
     const before = read(dir, '.github/workflows/release.yml');
@@ -361,7 +390,7 @@ On npmjs.com (each package → Settings → Trusted publisher), or with \`npm tr
     assert.deepEqual(out.trustedPublishers, [
       {
         provider: 'gitlab',
-        job: 'publish',
+        jobs: ['publish'],
         file: '.gitlab-ci.yml',
         fields: [
           ['Publisher', 'GitLab CI/CD'],
