@@ -62,11 +62,11 @@ function stepIndex(step: WorkflowStep): number {
   return Number(/\/(\d+)(?:\.\d+)?$/.exec(step.id)?.[1] ?? -1);
 }
 
-/** Where a token environment variable is set, and who else can see it. */
+/** Where a token environment variable is set in a job (the workflow's env is handled apart). */
 interface EnvSite {
   map: YAMLMap;
   name: string;
-  level: 'workflow' | 'job' | 'step';
+  level: 'job' | 'step';
 }
 
 /**
@@ -117,7 +117,7 @@ export function fixGithubFile(
     if (called) {
       refuse(
         called.origin.line ?? jobLine,
-        `Job "${jobId}" hands the npm token to the reusable workflow ${called.command?.replace(/^uses: /, '')}; the publish happens there, so fix that workflow instead (the trusted publisher then names it).`,
+        `Job "${jobId}" hands the npm token to the reusable workflow ${called.command?.replace(/^uses: /, '')}; the publish happens there: move that workflow to OIDC, give this job id-token: write, and name this file (the caller, which npm checks) as the trusted publisher.`,
       );
       continue;
     }
