@@ -51,11 +51,4 @@ export function uniq<T>(list: T[]): T[] {
   return [...new Set(list)];
 }
 
-/** The public npm registry, however the URL is written (credentials, no trailing slash). */
-export function isNpmjs(registry: string): boolean {
-  try {
-    return new URL(registry).hostname === 'registry.npmjs.org';
-  } catch {
-    return false;
-  }
-}
+export { isNpmjs } from '@trustgate/core';

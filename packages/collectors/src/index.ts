@@ -5,12 +5,10 @@ export {
   fileDiff,
   fileReplacements,
   needsTrustedPublishing,
-  parseRepoUrl,
   planFixes,
   type Replacement,
   type RepositoryId,
   type TrustTarget,
-  trustTargets,
 } from './fix/index.js';
 export { createClient, type HttpOptions } from './http.js';
 export { parseNpmrc } from './npmrc.js';

@@ -1,6 +1,12 @@
 import * as crypto from 'node:crypto';
 import { describeError } from './errors.js';
-import { COLLECTIONS, type CollectionName, type LoadedFacts } from './facts.js';
+import {
+  COLLECTIONS,
+  type CollectionName,
+  isNpmjs,
+  type LoadedFacts,
+  publishesWithOidcOnly,
+} from './facts.js';
 import type { CompiledException, EffectivePolicy, EffectiveRule } from './policy.js';
 import {
   ENGINE_RULES,
@@ -136,7 +142,7 @@ function factsSummary(facts: LoadedFacts, now: Date): FactsSummary {
     else if (a.tfa.method === 'totp') tfaMix.totp++;
     else tfaMix.unknown++;
   }
-  const npmSteps = facts.workflows.filter((w) => /^https:\/\/registry\.npmjs\.org\/?$/.test(w.registry));
+  const npmSteps = facts.workflows.filter((w) => isNpmjs(w.registry));
   return {
     collectedAt: facts.collectedAt,
     sources: facts.sources.map((s) => ({
@@ -152,9 +158,7 @@ function factsSummary(facts: LoadedFacts, now: Date): FactsSummary {
     adoption: {
       packages: facts.packages.filter((p) => (p.trustedPublishers?.length ?? 0) > 0).length,
       packagesTotal: facts.packages.length,
-      steps: npmSteps.filter(
-        (w) => w.auth.oidc && w.auth.tokenSecrets.length === 0 && w.auth.tokenEnv.length === 0,
-      ).length,
+      steps: npmSteps.filter(publishesWithOidcOnly).length,
       stepsTotal: npmSteps.length,
     },
     packages: facts.packages.map((p) => ({

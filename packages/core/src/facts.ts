@@ -184,3 +184,17 @@ export const SUBJECT_KIND: Record<CollectionName, string> = {
   npmrc: 'npmrc',
   manifests: 'manifest',
 };
+
+/** The public npm registry, however its URL is written (trailing slash, credentials). */
+export function isNpmjs(registry: string): boolean {
+  try {
+    return new URL(registry).hostname === 'registry.npmjs.org';
+  } catch {
+    return false;
+  }
+}
+
+/** A publishing step that authenticates with OIDC alone: no token secret, no token variable. */
+export function publishesWithOidcOnly(step: WorkflowStep): boolean {
+  return step.auth.oidc && step.auth.tokenSecrets.length === 0 && step.auth.tokenEnv.length === 0;
+}

@@ -33,11 +33,5 @@ export function tokenLabel(token: { id: string; display?: string; owner?: string
   return token.owner ? `${name} of ${token.owner}` : name;
 }
 
-/** The public npm registry, where trusted publishing exists. */
-export function isNpmjs(registry: string): boolean {
-  try {
-    return new URL(registry).hostname === 'registry.npmjs.org';
-  } catch {
-    return false;
-  }
-}
+/** The public npm registry, where trusted publishing exists (one definition, in core). */
+export { isNpmjs } from '@trustgate/core';

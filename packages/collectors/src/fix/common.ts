@@ -1,8 +1,7 @@
-import type { WorkflowStep } from '@trustgate/core';
+import { publishesWithOidcOnly, type WorkflowStep } from '@trustgate/core';
 import { type Document, isMap, LineCounter, parseDocument, type ToStringOptions, type YAMLMap } from 'yaml';
 import { isNpmjs, uniq } from '../context.js';
 import { carryOver, changedOutside, styleOf, UNEXPANDABLE } from './merge.js';
-import { needsOidc } from './predicate.js';
 import type { FileFix } from './types.js';
 
 export interface Problem {
@@ -133,7 +132,7 @@ export function checkRescan(
         line,
         why: `After the edit, job "${job}" publishes fewer times than before; nothing was changed.`,
       };
-    const left = now.find(needsOidc);
+    const left = now.find((s) => !publishesWithOidcOnly(s));
     if (left) {
       const what = uniq([...left.auth.tokenSecrets, ...left.auth.tokenEnv]);
       return {

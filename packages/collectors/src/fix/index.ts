@@ -1,16 +1,15 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { WorkflowStep } from '@trustgate/core';
+import { publishesWithOidcOnly, type WorkflowStep } from '@trustgate/core';
 import { isNpmjs, isNpmTokenVar, type RepoContext } from '../context.js';
 import { type RepositoryScan, type ScanOptions, scanRepositoryWithContext } from '../repository.js';
 import { looksLikeSecret } from '../shell.js';
 import { fixGithubFile } from './github.js';
 import { fixGitlabFile } from './gitlab.js';
 import { type Replacement, replacementsOf, unifiedDiff } from './merge.js';
-import { needsOidc } from './predicate.js';
-import type { FileFix, TrustTarget } from './types.js';
+import type { FileFix } from './types.js';
 
-export { type Replacement, unifiedDiff } from './merge.js';
+export type { Replacement } from './merge.js';
 export type { FileFix, TrustTarget } from './types.js';
 
 /** The rules whose findings `trustgate fix` resolves. */
@@ -33,7 +32,7 @@ export interface FixPlan {
 
 /** A publishing step that the `trusted-publishing` rule fails: npmjs, and a token or no OIDC. */
 export function needsTrustedPublishing(step: WorkflowStep): boolean {
-  return isNpmjs(step.registry) && needsOidc(step);
+  return isNpmjs(step.registry) && !publishesWithOidcOnly(step);
 }
 
 /**
@@ -136,7 +135,7 @@ function repositoryId(dir: string, repo: RepoContext): RepositoryId | null {
 }
 
 /** `git@github.com:o/r.git`, `https://gitlab.com/g/s/p`, `github:o/r`, `o/r`. */
-export function parseRepoUrl(url: string): Omit<RepositoryId, 'from'> | null {
+function parseRepoUrl(url: string): Omit<RepositoryId, 'from'> | null {
   const u = url.trim();
   const short = /^(github|gitlab):([\w.-]+(?:\/[\w.-]+)+)$/.exec(u);
   if (short) return { host: short[1] as 'github' | 'gitlab', path: short[2]!.replace(/\.git$/, '') };
@@ -148,9 +147,4 @@ export function parseRepoUrl(url: string): Omit<RepositoryId, 'from'> | null {
     host: host === 'github.com' ? 'github' : host === 'gitlab.com' ? 'gitlab' : 'other',
     path: m[2]!.replace(/^\/+/, ''),
   };
-}
-
-/** The trust targets of a plan, one per fixed job. */
-export function trustTargets(plan: FixPlan): TrustTarget[] {
-  return plan.files.flatMap((f) => f.trust);
 }

@@ -1,6 +1,5 @@
 import {
   type Document,
-  isAlias,
   isMap,
   isPair,
   isScalar,
@@ -35,10 +34,6 @@ export function seqAt(map: YAMLMap, key: string): YAMLSeq | undefined {
 export function text(node: unknown): string | undefined {
   if (!isScalar(node) || node.value === null || node.value === undefined) return undefined;
   return String(node.value);
-}
-
-export function isAliasNode(node: unknown): boolean {
-  return isAlias(node);
 }
 
 export function deleteKey(map: YAMLMap, key: string): void {
