@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BIN, checkArgs, EXAMPLE } from '../scripts/check-args.mjs';
 import { generate } from './generate.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -39,17 +40,7 @@ const spread = (xs) => `${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixe
 
 const contenders = {
   trustgate: (f) => ({
-    argv: [
-      process.execPath,
-      'packages/cli/bin/trustgate.js',
-      'check',
-      '--policy',
-      'bench/policy.yaml',
-      '--facts',
-      f,
-      '--format',
-      `json=${TMP}/out-trustgate.json`,
-    ],
+    argv: [process.execPath, BIN, ...checkArgs('bench/policy.yaml', f, `json=${TMP}/out-trustgate.json`)],
     count: () => JSON.parse(readFileSync(`${TMP}/out-trustgate.json`, 'utf8')).findings.length,
   }),
   'plain loop': (f) => ({
@@ -93,17 +84,7 @@ const cold = { node: [], trustgate: [] };
 for (let r = 0; r < 9; r++) {
   cold.node.push(measure([process.execPath, '-e', '0']).ms);
   cold.trustgate.push(
-    measure([
-      process.execPath,
-      'packages/cli/bin/trustgate.js',
-      'check',
-      '--policy',
-      'examples/acme/trustgate.yaml',
-      '--facts',
-      'examples/acme/facts.json',
-      '--format',
-      'json=/dev/null',
-    ]).ms,
+    measure([process.execPath, BIN, ...checkArgs(EXAMPLE.policy, EXAMPLE.facts, 'json=/dev/null')]).ms,
   );
 }
 
@@ -113,14 +94,8 @@ const chromiumPath = '/usr/bin/chromium';
 if (sizes.includes(100000) && existsSync(chromiumPath)) {
   measure([
     process.execPath,
-    'packages/cli/bin/trustgate.js',
-    'check',
-    '--policy',
-    'bench/policy.yaml',
-    '--facts',
-    path.join(TMP, 'org-100000.json'),
-    '--format',
-    `html=${TMP}/org-100000.html`,
+    BIN,
+    ...checkArgs('bench/policy.yaml', path.join(TMP, 'org-100000.json'), `html=${TMP}/org-100000.html`),
   ]);
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({

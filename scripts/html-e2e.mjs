@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
+import { BIN, checkArgs, EXAMPLE } from './check-args.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const OUT = path.join(ROOT, '.tmp/e2e');
@@ -27,18 +28,7 @@ if (!existsSync(CHROMIUM)) {
 
 const run = spawnSync(
   process.execPath,
-  [
-    'packages/cli/bin/trustgate.js',
-    'check',
-    '--policy',
-    'examples/acme/trustgate.yaml',
-    '--facts',
-    'examples/acme/facts.json',
-    '--format',
-    `html=${OUT}/report.html`,
-    '--format',
-    `json=${OUT}/report.json`,
-  ],
+  [BIN, ...checkArgs(EXAMPLE.policy, EXAMPLE.facts, `html=${OUT}/report.html`, `json=${OUT}/report.json`)],
   { cwd: ROOT, encoding: 'utf8' },
 );
 if (run.status !== 1) throw new Error(`check exited ${run.status}: ${run.stderr}`);

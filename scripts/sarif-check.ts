@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Ajv } from 'ajv';
 import * as formats from 'ajv-formats';
+import { checkArgs, EXAMPLE } from './check-args.mjs';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const BIN = path.join(ROOT, 'packages/cli/bin/trustgate.js');
@@ -44,18 +45,7 @@ function repo(name: string, files: Record<string, string>): string {
 
 // 1. The SARIF files to check.
 const logs: string[] = [];
-run(
-  [
-    'check',
-    '--policy',
-    'examples/acme/trustgate.yaml',
-    '--facts',
-    'examples/acme/facts.json',
-    '--format',
-    `sarif=${path.join(work, 'acme.sarif')}`,
-  ],
-  ROOT,
-);
+run(checkArgs(EXAMPLE.policy, EXAMPLE.facts, `sarif=${path.join(work, 'acme.sarif')}`), ROOT);
 logs.push(path.join(work, 'acme.sarif'));
 const tokenRepo = repo('token-repo', {
   'package.json': JSON.stringify({ name: '@acme/widget' }),
