@@ -19,7 +19,9 @@ function* pieces(result: Parameters<Reporter>[0]): Generator<string> {
   for (let i = 0; i < findings.length; i += BATCH) {
     // Inside `{ "x": [ … ] }` each finding is indented as in the whole report; keep the array's body.
     const part = JSON.stringify({ x: findings.slice(i, i + BATCH) }, null, 2);
-    yield `${i === 0 ? '\n' : ',\n'}${part.slice('{\n  "x": [\n'.length, -'\n  ]\n}'.length)}`;
+    // The separator goes on its own: joined to the slice, the slice would be copied before it is written.
+    yield i === 0 ? '\n' : ',\n';
+    yield part.slice('{\n  "x": [\n'.length, -'\n  ]\n}'.length);
   }
   yield findings.length > 0 ? '\n  ]' : ']';
   if (drift) yield `,\n  "drift": ${JSON.stringify(drift, null, 2).replaceAll('\n', '\n  ')}`;
