@@ -197,6 +197,16 @@ const scale = ratio(at(1000000, 'trustgate'), at(base, 'trustgate'));
 goal('time(1M) ÷ time(100k)', scale, scale <= 11, '≤ 11');
 const coldRatio = median(cold.trustgate) / median(cold.node);
 goal('cold start ÷ bare node start', coldRatio, coldRatio <= 3, '≤ 3.0');
+// The plain loop only parses, applies the predicates and writes: no tool reading the same file
+// runs faster. A peer that takes less than 10× the plain loop cannot take 10× any such tool.
+for (const peer of ['json-rules-engine', 'Spectral']) {
+  const ceiling = ratio(at(base, peer), at(base, 'plain loop'));
+  if (!(ceiling < 10)) continue;
+  lines.push(
+    '',
+    `${peer} takes ${ceiling.toFixed(2)}× the plain loop at 100k, so ${ceiling.toFixed(2)} is the most its ratio to any tool that reads the same file can be: its ≥ 10 goal would need trustgate to run in ${(ceiling / 10).toFixed(2)}× the plain loop's time, faster than the loop itself. See README.md for the profile.`,
+  );
+}
 if (htmlMs) {
   lines.push(
     '',
