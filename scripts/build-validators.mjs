@@ -13,6 +13,7 @@
  *   node scripts/build-validators.mjs
  */
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const core = new URL('../packages/core/', import.meta.url);
@@ -31,8 +32,8 @@ const { rules } = await import(new URL('dist/index.js', rulesDir).href);
 async function write(pkg, out, code, formatsFrom, extra) {
   const contents = [`import { FORMATS as formats } from '${formatsFrom}';`, code, extra, ''].join('\n');
   await build({
-    stdin: { contents, resolveDir: pkg.pathname, sourcefile: 'ajv-standalone.js', loader: 'js' },
-    outfile: new URL(out, pkg).pathname,
+    stdin: { contents, resolveDir: fileURLToPath(pkg), sourcefile: 'ajv-standalone.js', loader: 'js' },
+    outfile: fileURLToPath(new URL(out, pkg)),
     bundle: true,
     format: 'esm',
     platform: 'node',

@@ -17,6 +17,8 @@
  *   node scripts/bundle.mjs
  */
 import { readdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = new URL('../', import.meta.url);
@@ -40,7 +42,7 @@ for (const [name, entries] of Object.entries(packages)) {
   const dir = new URL(`packages/${name}/`, root);
   removeOldJs(new URL('dist/', dir));
   await build({
-    absWorkingDir: dir.pathname,
+    absWorkingDir: fileURLToPath(dir),
     entryPoints: entries.map((e) => `src/${e}.ts`),
     outdir: 'dist',
     chunkNames: 'chunk-[hash]',
@@ -62,13 +64,14 @@ console.log(`bundle: ${Object.keys(packages).join(', ')}.`);
 
 /** JavaScript left by an earlier build (chunk names change); the generated validators are rebuilt after. */
 function removeOldJs(dist) {
+  const dir = fileURLToPath(dist);
   let names;
   try {
-    names = readdirSync(dist, { recursive: true });
+    names = readdirSync(dir, { recursive: true });
   } catch {
     return;
   }
   for (const file of names) {
-    if (/\.js(\.map)?$/.test(file) && !file.startsWith('validators')) rmSync(new URL(file, dist));
+    if (/\.js(\.map)?$/.test(file) && !file.startsWith('validators')) rmSync(path.join(dir, file));
   }
 }
