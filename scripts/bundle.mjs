@@ -6,7 +6,7 @@
  * Why: the CLI used to load ~45 of its own modules and 75 CommonJS files of
  * its dependencies (`yaml` alone is 72) before it could check anything, and
  * resolving and compiling them was a third of a cold start. Bundled, `check`
- * loads a handful of files.
+ * over a facts file loads about 18 files, none of them CommonJS (a test checks).
  *
  * Each package is bundled on its own, with the other @trustgate packages left
  * as imports: a plugin that imports `@trustgate/core` gets the very module the
