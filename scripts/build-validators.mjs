@@ -51,8 +51,9 @@ for (const name of ['facts', 'policy']) {
     core,
     `dist/validators/${name}.js`,
     standaloneCode(ajv, ajv.compile(schema)),
-    // From the source: importing core's bundle here would wait on the very module that loads this one.
-    './src/schema.ts',
+    // From the source, and only the formats: importing core's bundle here would wait on the very
+    // module that loads this one.
+    './src/formats.ts',
     `export const hash = ${JSON.stringify(schemaHash(schema))};`,
   );
 }

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
-import { isDateTime } from '../src/schema.ts';
+import { isDateTime } from '../src/formats.ts';
 
 const require = createRequire(import.meta.url);
 const reference = (
