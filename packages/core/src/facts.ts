@@ -185,13 +185,22 @@ export const SUBJECT_KIND: Record<CollectionName, string> = {
   manifests: 'manifest',
 };
 
+const npmjsByUrl = new Map<string, boolean>();
+
 /** The public npm registry, however its URL is written (trailing slash, credentials). */
 export function isNpmjs(registry: string): boolean {
-  try {
-    return new URL(registry).hostname === 'registry.npmjs.org';
-  } catch {
-    return false;
+  // An org has a handful of registry URLs and thousands of publishing steps: parse each URL once.
+  let known = npmjsByUrl.get(registry);
+  if (known === undefined) {
+    try {
+      known = new URL(registry).hostname === 'registry.npmjs.org';
+    } catch {
+      known = false;
+    }
+    if (npmjsByUrl.size >= 1000) npmjsByUrl.clear();
+    npmjsByUrl.set(registry, known);
   }
+  return known;
 }
 
 /** A publishing step that authenticates with OIDC alone: no token secret, no token variable. */

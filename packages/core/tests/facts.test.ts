@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { loadFacts, mergeFacts, parseFacts, TrustgateError } from '@trustgate/core';
+import { isNpmjs, loadFacts, mergeFacts, parseFacts, TrustgateError } from '@trustgate/core';
 import { errorOf, tempDir } from './helpers.ts';
 
 const valid = {
@@ -137,5 +137,31 @@ describe('facts loading', () => {
       ['a', 'b'],
     );
     assert.equal(merged.packages.length, 1);
+  });
+});
+
+describe('isNpmjs', () => {
+  const cases: [string, boolean][] = [
+    ['https://registry.npmjs.org/', true],
+    ['https://registry.npmjs.org', true],
+    ['https://user:secret@registry.npmjs.org/', true],
+    ['HTTPS://REGISTRY.NPMJS.ORG/', true],
+    ['https://registry.npmjs.org.evil.example/', false],
+    ['https://npm.pkg.github.com/', false],
+    ['registry.npmjs.org', false],
+    ['not a url', false],
+    ['', false],
+  ];
+
+  it('knows the public registry however its URL is written, and answers alike when asked again', () => {
+    for (let round = 0; round < 2; round++)
+      for (const [url, expected] of cases) assert.equal(isNpmjs(url), expected, `${url} (round ${round})`);
+  });
+
+  it('still answers right after more distinct URLs than it remembers', () => {
+    for (let i = 0; i < 2500; i++) {
+      assert.equal(isNpmjs(`https://registry-${i}.example/`), false);
+      if (i % 500 === 0) for (const [url, expected] of cases) assert.equal(isNpmjs(url), expected, url);
+    }
   });
 });
