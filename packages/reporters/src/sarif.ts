@@ -11,8 +11,11 @@ export const SARIF_LIMITS = {
 
 // node:zlib (with the stream modules it loads) is only needed to size a SARIF upload; loading it
 // when the reporters load cost every other run about 3 ms of start-up.
-const gzipSync = (text: string): Buffer =>
-  (createRequire(import.meta.url)('node:zlib') as typeof import('node:zlib')).gzipSync(text);
+let zlib: typeof import('node:zlib') | undefined;
+const gzipSync = (text: string): Buffer => {
+  zlib ??= createRequire(import.meta.url)('node:zlib') as typeof import('node:zlib');
+  return zlib.gzipSync(text);
+};
 
 const INFORMATION_URI = 'https://github.com/trustgate/trustgate';
 
