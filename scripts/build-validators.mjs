@@ -1,6 +1,7 @@
 /**
  * Generates ajv standalone validators after the bundle (`scripts/bundle.mjs`):
- * the facts and policy schemas into packages/core/dist/validators/, and the
+ * the facts schema (in parts: see `factsSchemaParts`) and the policy schema
+ * into packages/core/dist/validators/, and the
  * built-in rules' option schemas into packages/rules/dist/validators/options.js.
  * At run time they are used when their schema hash matches (else the schema is
  * compiled as before); compiling these schemas was most of trustgate's
@@ -21,7 +22,9 @@ const rulesDir = new URL('../packages/rules/', import.meta.url);
 const require = createRequire(new URL('package.json', core));
 const { _ } = require('ajv');
 const standaloneCode = require('ajv/dist/standalone').default;
-const { createAjv, loadSchema, schemaHash, validatorKey } = await import(new URL('dist/index.js', core).href);
+const { createAjv, factsSchemaParts, loadSchema, schemaHash, validatorKey } = await import(
+  new URL('dist/index.js', core).href
+);
 const { rules } = await import(new URL('dist/index.js', rulesDir).href);
 
 /**
@@ -44,17 +47,35 @@ async function write(pkg, out, code, formatsFrom, extra) {
   });
 }
 
-for (const name of ['facts', 'policy']) {
-  const schema = loadSchema(`${name}.schema.json`);
+// From the source, and only the formats: importing core's bundle here would wait on the very
+// module that loads these.
+const FORMATS_FROM = './src/formats.ts';
+
+// The facts schema in parts (see `factsSchemaParts`): `root`, then one export per collection.
+{
+  const schema = loadSchema('facts.schema.json');
+  const parts = factsSchemaParts(schema);
   const ajv = createAjv({ code: { source: true, esm: true, formats: _`formats` } });
+  const exports = { root: 'root' };
+  ajv.addSchema(parts.root, 'root');
+  for (const [name, part] of Object.entries(parts.collections)) {
+    ajv.addSchema(part, name);
+    exports[name] = name;
+  }
+  const hash = `export const hash = ${JSON.stringify(schemaHash(schema))};`;
+  await write(core, 'dist/validators/facts.js', standaloneCode(ajv, exports), FORMATS_FROM, hash);
+}
+
+{
+  const schema = loadSchema('policy.schema.json');
+  const ajv = createAjv({ code: { source: true, esm: true, formats: _`formats` } });
+  const hash = `export const hash = ${JSON.stringify(schemaHash(schema))};`;
   await write(
     core,
-    `dist/validators/${name}.js`,
+    'dist/validators/policy.js',
     standaloneCode(ajv, ajv.compile(schema)),
-    // From the source, and only the formats: importing core's bundle here would wait on the very
-    // module that loads this one.
-    './src/formats.ts',
-    `export const hash = ${JSON.stringify(schemaHash(schema))};`,
+    FORMATS_FROM,
+    hash,
   );
 }
 

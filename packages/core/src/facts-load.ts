@@ -1,22 +1,24 @@
 import { isUtf8 } from 'node:buffer';
 import { readFileSync } from 'node:fs';
-import type { ValidateFunction } from 'ajv';
 import { type Diagnostic, InputError, TrustgateError } from './errors.js';
 import { COLLECTIONS, type CollectionName, type Facts, type LoadedFacts } from './facts.js';
+import {
+  compileFactsValidators,
+  type FactsValidators,
+  generatedFactsValidators,
+  validateByParts,
+} from './facts-validate.js';
 import { jsonErrorOffset, lineColumn } from './json-position.js';
-import { explainErrors, sharedAjv, standaloneValidator } from './schema.js';
+import { explainErrors } from './schema.js';
 import { loadSchema } from './schemas.js';
 import { locate, parseYamlSource } from './yaml-source.js';
 
-// The build generates the facts validator ahead of time; from source it is compiled on first use.
-let validator: ValidateFunction | undefined = await standaloneValidator(
-  'facts',
-  loadSchema('facts.schema.json'),
-);
+// The build generates the facts validators ahead of time; from source they are compiled on first use.
+let validators: FactsValidators | undefined = await generatedFactsValidators(loadSchema('facts.schema.json'));
 
-function validateFacts(): ValidateFunction {
-  validator ??= sharedAjv().compile(loadSchema('facts.schema.json'));
-  return validator;
+function factsValidators(): FactsValidators {
+  validators ??= compileFactsValidators(loadSchema('facts.schema.json'));
+  return validators;
 }
 
 /** Read, parse and validate a facts file. Every problem is an InputError naming file, line and key. */
@@ -92,9 +94,9 @@ export function checkFacts(data: unknown, file: string, text?: string): LoadedFa
       },
     ]);
   }
-  const validate = validateFacts();
-  if (!validate(data)) {
-    const problems = explainErrors(validate.errors);
+  const errors = validateByParts(factsValidators(), data);
+  if (errors) {
+    const problems = explainErrors(errors);
     const source = text === undefined ? undefined : safeYaml(text, file);
     const diagnostics: Diagnostic[] = problems.map((p) => {
       const d: Diagnostic = { file, message: p.message };

@@ -12,6 +12,7 @@ export {
 export { compareFindings, type EvaluateInput, evaluate, fingerprint } from './evaluate.js';
 export * from './facts.js';
 export { checkFacts, loadFacts, mergeFacts, parseFacts } from './facts-load.js';
+export { factsSchemaParts } from './facts-validate.js';
 export {
   type CompiledException,
   type CompiledOverride,
