@@ -8,13 +8,14 @@ import {
   evaluate,
   exitCodeFor,
   type Level,
-  loadFacts,
+  loadFactsFile,
   loadPolicy,
   mergeFacts,
   parseDateOrDateTime,
   type ReportData,
   type Reporter,
   type RunResult,
+  readFactsFile,
   TrustgateError,
 } from '@trustgate/core';
 import { reporters } from '@trustgate/reporters';
@@ -241,9 +242,12 @@ export async function runCheck(
   const repo = values.repo ?? (factFiles.length === 0 && values.registry === undefined ? '.' : undefined);
   const target =
     values.policy ?? defaultPolicy(cwd, repo, factFiles.length === 0 && values.registry === undefined);
+  // The facts files are read while the policy loads: the reads run off this thread. A file that
+  // cannot be read is reported after the policy's own errors, as before.
+  const reads = factFiles.map((f) => readFactsFile(f));
   const policy = await loadPolicy(target, policyLoadOptions(cwd, values.plugins));
   const outputs = await parseFormats(values.format, cwd, policy.reporters);
-  const loaded = factFiles.map((f) => loadFacts(f));
+  const loaded = (await Promise.all(reads)).map((read) => loadFactsFile(read));
   // The collectors (and their dependencies) load only when a run collects.
   const collect =
     values.registry !== undefined || repo !== undefined ? await import('./collect.js') : undefined;

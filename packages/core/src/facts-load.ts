@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { type Diagnostic, InputError, TrustgateError } from './errors.js';
 import { COLLECTIONS, type CollectionName, type Facts, type LoadedFacts } from './facts.js';
 import {
@@ -27,23 +28,52 @@ export function loadFacts(file: string): LoadedFacts {
   try {
     bytes = readFileSync(file);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT'
-        ? 'the file does not exist'
-        : code === 'EISDIR'
-          ? 'it is a directory'
-          : 'it cannot be read';
-    throw new TrustgateError('E_FACTS_READ', `${file}: Cannot read facts: ${why}.`);
+    throw readError(file, error);
   }
+  return decodeFacts(bytes, file);
+}
+
+/** A facts file read by `readFactsFile`: its bytes, or why it could not be read. */
+export type FactsFile = { file: string; bytes: Buffer } | { file: string; error: TrustgateError };
+
+/**
+ * Read a facts file without blocking the thread: `check` starts its reads
+ * before it loads the policy, so that the file system works while the policy
+ * is parsed. Never rejects; `loadFactsFile` throws the error, if any, in turn.
+ */
+export async function readFactsFile(file: string): Promise<FactsFile> {
+  try {
+    return { file, bytes: await readFile(file) };
+  } catch (error) {
+    return { file, error: readError(file, error) };
+  }
+}
+
+/** Parse and validate a facts file read by `readFactsFile`, as `loadFacts` does. */
+export function loadFactsFile(read: FactsFile): LoadedFacts {
+  if ('error' in read) throw read.error;
+  return decodeFacts(read.bytes, read.file);
+}
+
+function readError(file: string, error: unknown): TrustgateError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const why =
+    code === 'ENOENT'
+      ? 'the file does not exist'
+      : code === 'EISDIR'
+        ? 'it is a directory'
+        : 'it cannot be read';
+  return new TrustgateError('E_FACTS_READ', `${file}: Cannot read facts: ${why}.`);
+}
+
+function decodeFacts(bytes: Buffer, file: string): LoadedFacts {
   // isUtf8 checks natively, without decoding twice.
   if (!isUtf8(bytes)) {
     throw new InputError('E_FACTS_JSON', [
       { file, message: 'Facts must be UTF-8 text; this file holds other bytes.' },
     ]);
   }
-  const text = bytes.toString('utf8');
-  return parseFacts(text, file);
+  return parseFacts(bytes.toString('utf8'), file);
 }
 
 /** Parse and validate facts held in a string. */

@@ -11,7 +11,15 @@ export {
 } from './errors.js';
 export { compareFindings, type EvaluateInput, evaluate, fingerprint } from './evaluate.js';
 export * from './facts.js';
-export { checkFacts, loadFacts, mergeFacts, parseFacts } from './facts-load.js';
+export {
+  checkFacts,
+  type FactsFile,
+  loadFacts,
+  loadFactsFile,
+  mergeFacts,
+  parseFacts,
+  readFactsFile,
+} from './facts-load.js';
 export { factsSchemaParts } from './facts-validate.js';
 export {
   type CompiledException,

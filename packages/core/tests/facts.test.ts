@@ -2,7 +2,15 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { isNpmjs, loadFacts, mergeFacts, parseFacts, TrustgateError } from '@trustgate/core';
+import {
+  isNpmjs,
+  loadFacts,
+  loadFactsFile,
+  mergeFacts,
+  parseFacts,
+  readFactsFile,
+  TrustgateError,
+} from '@trustgate/core';
 import { errorOf, tempDir } from './helpers.ts';
 
 const valid = {
@@ -111,6 +119,22 @@ describe('facts loading', () => {
     assert.equal(
       await errorOf(() => loadFacts(file)),
       `${file}: Facts must be UTF-8 text; this file holds other bytes.`,
+    );
+  });
+
+  it('reads files off the thread with the same results and errors as loadFacts', async () => {
+    const dir = tempDir({ 'facts.json': JSON.stringify(valid), 'bad.json': '{"schemaVersion": 1,' });
+    const good = path.join(dir, 'facts.json');
+    const read = await readFactsFile(good);
+    assert.deepEqual(loadFactsFile(read), loadFacts(good));
+    for (const file of [path.join(dir, 'missing.json'), dir, path.join(dir, 'bad.json')]) {
+      // Never rejects: the error waits in the result until loadFactsFile throws it.
+      const later = await readFactsFile(file);
+      assert.equal(await errorOf(() => loadFactsFile(later)), await errorOf(() => loadFacts(file)));
+    }
+    assert.equal(
+      await errorOf(async () => loadFactsFile(await readFactsFile(dir))),
+      `${dir}: Cannot read facts: it is a directory.`,
     );
   });
 
