@@ -13,7 +13,7 @@ import { schemaHash, sharedAjv } from './schema.js';
  * collection's loop holds its entity's checks inline. The parts accept and
  * reject exactly what the whole schema does, with the same errors in the same
  * order (`tests/facts-validate.test.ts` compares them); at a million tokens a
- * `check` took a median 132 ms less (bench/README.md).
+ * whole `check` took 82–132 ms less (bench/README.md).
  */
 export interface FactsSchemaParts {
   root: JsonSchema;
