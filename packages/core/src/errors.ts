@@ -121,3 +121,10 @@ export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message.split('\n')[0] || error.name;
   return String(error);
 }
+
+/** Why a file could not be read, for "Cannot read …: <why>.": missing, a directory, or otherwise unreadable. */
+export function whyUnreadable(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'the file does not exist';
+  return code === 'EISDIR' ? 'it is a directory' : 'it cannot be read';
+}

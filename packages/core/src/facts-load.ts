@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { type Diagnostic, InputError, TrustgateError } from './errors.js';
+import { type Diagnostic, InputError, TrustgateError, whyUnreadable } from './errors.js';
 import { COLLECTIONS, type CollectionName, type Facts, type LoadedFacts } from './facts.js';
 import {
   compileFactsValidators,
@@ -56,14 +56,7 @@ export function loadFactsFile(read: FactsFile): LoadedFacts {
 }
 
 function readError(file: string, error: unknown): TrustgateError {
-  const code = (error as NodeJS.ErrnoException).code;
-  const why =
-    code === 'ENOENT'
-      ? 'the file does not exist'
-      : code === 'EISDIR'
-        ? 'it is a directory'
-        : 'it cannot be read';
-  return new TrustgateError('E_FACTS_READ', `${file}: Cannot read facts: ${why}.`);
+  return new TrustgateError('E_FACTS_READ', `${file}: Cannot read facts: ${whyUnreadable(error)}.`);
 }
 
 function decodeFacts(bytes: Buffer, file: string): LoadedFacts {

@@ -3,7 +3,14 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { ValidateFunction } from 'ajv';
 import { compileRuleSchema, type DeclarativeDefinition, declarativeRule } from './declarative.js';
-import { type Diagnostic, didYouMean, formatPath, InputError, TrustgateError } from './errors.js';
+import {
+  type Diagnostic,
+  didYouMean,
+  formatPath,
+  InputError,
+  TrustgateError,
+  whyUnreadable,
+} from './errors.js';
 import { COLLECTIONS } from './facts.js';
 import { type ExceptionRef, LEVEL_RANK, type Level } from './result.js';
 import type { AnyRule, Plugin, Reporter } from './rule.js';
@@ -239,14 +246,7 @@ function collectLayers(
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT'
-        ? 'the file does not exist'
-        : code === 'EISDIR'
-          ? 'it is a directory'
-          : 'it cannot be read';
-    throw new TrustgateError('E_POLICY_READ', `${shown}: Cannot read the policy: ${why}.`);
+    throw new TrustgateError('E_POLICY_READ', `${shown}: Cannot read the policy: ${whyUnreadable(error)}.`);
   }
   const source = parseYamlSource(text, shown, 'E_POLICY_YAML');
   const data = toData(source);
