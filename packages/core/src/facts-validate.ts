@@ -1,7 +1,7 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { COLLECTIONS, type CollectionName } from './facts.js';
 import type { JsonSchema } from './rule.js';
-import { schemaHash, sharedAjv } from './schema.js';
+import { sharedAjv, standaloneModule } from './schema.js';
 
 /**
  * The facts schema in parts: the document without its collections' entities
@@ -75,13 +75,8 @@ export interface FactsValidators {
  * were made from this very schema; undefined when running from source.
  */
 export async function generatedFactsValidators(schema: JsonSchema): Promise<FactsValidators | undefined> {
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(new URL('./validators/facts.js', import.meta.url).href)) as Record<string, unknown>;
-  } catch {
-    return undefined;
-  }
-  if (mod.hash !== schemaHash(schema) || typeof mod.root !== 'function') return undefined;
+  const mod = await standaloneModule('facts', schema);
+  if (typeof mod?.root !== 'function') return undefined;
   const collections: Partial<Record<CollectionName, ValidateFunction>> = {};
   for (const name of COLLECTIONS) {
     if (typeof mod[name] !== 'function') return undefined;

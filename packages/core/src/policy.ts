@@ -14,13 +14,7 @@ import {
 import { COLLECTIONS } from './facts.js';
 import { type ExceptionRef, LEVEL_RANK, type Level } from './result.js';
 import type { AnyRule, Plugin, Reporter } from './rule.js';
-import {
-  compileSchema,
-  explainErrors,
-  parseDateOrDateTime,
-  sharedAjv,
-  standaloneValidator,
-} from './schema.js';
+import { compileSchema, explainErrors, parseDateOrDateTime, sharedAjv, standaloneModule } from './schema.js';
 import { loadSchema } from './schemas.js';
 import { diagnosticAt, locate, parseYamlSource, type SourceFile, toData } from './yaml-source.js';
 
@@ -156,10 +150,9 @@ interface Layer {
 
 const PRESET_PREFIX = 'trustgate:';
 // Generated at build time; from source, compiled on first use.
-let policyValidator: ValidateFunction | undefined = await standaloneValidator(
-  'policy',
-  loadSchema('policy.schema.json'),
-);
+let policyValidator = (await standaloneModule('policy', loadSchema('policy.schema.json')))?.validate as
+  | ValidateFunction
+  | undefined;
 
 /** Load a policy file (or `trustgate:NAME`), its `extends` chain and plugins, and validate all of it. */
 export async function loadPolicy(target: string, options: LoadPolicyOptions): Promise<EffectivePolicy> {

@@ -72,24 +72,22 @@ export function compileSchema(schema: JsonSchema, options: { useDefaults?: boole
 }
 
 /**
- * The standalone validator generated at build time for one of the shipped
- * schemas (`scripts/build-validators.mjs`), when it exists and was made from
- * this very schema; undefined when running from source. Start-up spent most
- * of its time compiling these schemas.
+ * The module of standalone validators generated at build time for one of the
+ * shipped schemas (`scripts/build-validators.mjs`), when it exists and was made
+ * from this very schema; undefined when running from source. Start-up spent
+ * most of its time compiling these schemas.
  */
-export async function standaloneValidator(
-  name: string,
+export async function standaloneModule(
+  name: 'facts' | 'policy',
   schema: JsonSchema,
-): Promise<ValidateFunction | undefined> {
+): Promise<Record<string, unknown> | undefined> {
+  let mod: Record<string, unknown>;
   try {
-    const mod = (await import(new URL(`./validators/${name}.js`, import.meta.url).href)) as {
-      validate: ValidateFunction;
-      hash: string;
-    };
-    return mod.hash === schemaHash(schema) ? mod.validate : undefined;
+    mod = (await import(new URL(`./validators/${name}.js`, import.meta.url).href)) as Record<string, unknown>;
   } catch {
     return undefined;
   }
+  return mod.hash === schemaHash(schema) ? mod : undefined;
 }
 
 /** One schema violation, in words, with the path to the value it is about. */
