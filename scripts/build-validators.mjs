@@ -1,8 +1,8 @@
 /**
  * Generates ajv standalone validators after the bundle (`scripts/bundle.mjs`):
  * the facts schema (in parts: see `factsSchemaParts`) and the policy schema
- * into packages/core/dist/validators/, and the
- * built-in rules' option schemas into packages/rules/dist/validators/options.js.
+ * into packages/core/dist/validators/, and the built-in rules' option schemas
+ * into packages/rules/dist/validators/options.js.
  * At run time they are used when their schema hash matches (else the schema is
  * compiled as before); compiling these schemas was most of trustgate's
  * start-up. Same ajv settings and formats as at run time, so both paths
