@@ -8,8 +8,11 @@
  * start-up. Same ajv settings and formats as at run time, so both paths
  * validate alike (a test compares).
  *
- * Each validator is one self-contained module: ajv's runtime helpers (CommonJS)
- * are bundled into it, so that loading it loads nothing else.
+ * Each validator is one self-contained file: ajv's runtime helpers (CommonJS)
+ * are bundled into it, so that loading it loads nothing else. The facts and
+ * policy validators are scripts that core runs with V8's code cache
+ * (`scripts/build-code-cache.mjs` writes it); the options validators, small,
+ * stay an ES module.
  *
  *   node scripts/build-validators.mjs
  */
@@ -30,15 +33,17 @@ const { rules } = await import(new URL('dist/index.js', rulesDir).href);
 /**
  * Bundle ajv's code into `out`: its runtime helpers are required from ajv, and the
  * formats come from the same table the run time registers (`formatsFrom`, resolved
- * from the package's folder).
+ * from the package's folder). As a `script`, the exports are set on `__trustgate`, for
+ * `loadScript` (packages/core/src/code-cache.ts) to run with V8's code cache; else an
+ * ES module.
  */
-async function write(pkg, out, code, formatsFrom, extra) {
+async function write(pkg, out, code, formatsFrom, extra, script = false) {
   const contents = [`import { FORMATS as formats } from '${formatsFrom}';`, code, extra, ''].join('\n');
   await build({
     stdin: { contents, resolveDir: fileURLToPath(pkg), sourcefile: 'ajv-standalone.js', loader: 'js' },
     outfile: fileURLToPath(new URL(out, pkg)),
     bundle: true,
-    format: 'esm',
+    ...(script ? { format: 'iife', globalName: '__trustgate' } : { format: 'esm' }),
     platform: 'node',
     target: 'node20',
     external: ['@trustgate/*'],
@@ -63,7 +68,7 @@ const FORMATS_FROM = './src/formats.ts';
     exports[name] = name;
   }
   const hash = `export const hash = ${JSON.stringify(schemaHash(schema))};`;
-  await write(core, 'dist/validators/facts.js', standaloneCode(ajv, exports), FORMATS_FROM, hash);
+  await write(core, 'dist/validators/facts.js', standaloneCode(ajv, exports), FORMATS_FROM, hash, true);
 }
 
 {
@@ -76,6 +81,7 @@ const FORMATS_FROM = './src/formats.ts';
     standaloneCode(ajv, ajv.compile(schema)),
     FORMATS_FROM,
     hash,
+    true,
   );
 }
 

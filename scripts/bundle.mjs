@@ -14,6 +14,11 @@
  * beside the entry points in `dist/`, because the code finds its schemas and
  * generated validators relative to `import.meta.url`.
  *
+ * Core's YAML parser is bundled apart, as a script (`dist/vendor/yaml.js`)
+ * that core runs with V8's code cache (packages/core/src/code-cache.ts):
+ * compiling it was the largest part of loading core. The yaml package has no
+ * state that a plugin could share with core, so a second copy costs nothing.
+ *
  *   node scripts/bundle.mjs
  */
 import { readdirSync, rmSync } from 'node:fs';
@@ -60,7 +65,24 @@ for (const [name, entries] of Object.entries(packages)) {
     logLevel: 'warning',
   });
 }
-console.log(`bundle: ${Object.keys(packages).join(', ')}.`);
+// Core's YAML parser, as a script that runs with V8's code cache (packages/core/src/code-cache.ts).
+await build({
+  absWorkingDir: fileURLToPath(new URL('packages/core/', root)),
+  stdin: {
+    contents: "module.exports = require('yaml');",
+    resolveDir: '.',
+    sourcefile: 'yaml.js',
+    loader: 'js',
+  },
+  outfile: 'dist/vendor/yaml.js',
+  bundle: true,
+  format: 'iife',
+  globalName: '__trustgate',
+  platform: 'node',
+  target: 'node20',
+  logLevel: 'warning',
+});
+console.log(`bundle: ${Object.keys(packages).join(', ')}, and core's YAML parser.`);
 
 /** JavaScript left by an earlier build (chunk names change); the generated validators are rebuilt after. */
 function removeOldJs(dist) {
@@ -72,6 +94,6 @@ function removeOldJs(dist) {
     return;
   }
   for (const file of names) {
-    if (/\.js(\.map)?$/.test(file) && !file.startsWith('validators')) rmSync(path.join(dir, file));
+    if (/\.js(\.map|\.cache)?$/.test(file) && !file.startsWith('validators')) rmSync(path.join(dir, file));
   }
 }

@@ -15,7 +15,7 @@ import { loadSchema } from './schemas.js';
 import { locate, parseYamlSource } from './yaml-source.js';
 
 // The build generates the facts validators ahead of time; from source they are compiled on first use.
-let validators: FactsValidators | undefined = await generatedFactsValidators(loadSchema('facts.schema.json'));
+let validators: FactsValidators | undefined = generatedFactsValidators(loadSchema('facts.schema.json'));
 
 function factsValidators(): FactsValidators {
   validators ??= compileFactsValidators(loadSchema('facts.schema.json'));

@@ -74,8 +74,8 @@ export interface FactsValidators {
  * The parts generated at build time (`scripts/build-validators.mjs`), when they
  * were made from this very schema; undefined when running from source.
  */
-export async function generatedFactsValidators(schema: JsonSchema): Promise<FactsValidators | undefined> {
-  const mod = await standaloneModule('facts', schema);
+export function generatedFactsValidators(schema: JsonSchema): FactsValidators | undefined {
+  const mod = standaloneModule('facts', schema);
   if (typeof mod?.root !== 'function') return undefined;
   const collections: Partial<Record<CollectionName, ValidateFunction>> = {};
   for (const name of COLLECTIONS) {

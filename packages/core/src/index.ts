@@ -1,3 +1,11 @@
+// For the build (scripts/build-code-cache.mjs) and its tests.
+export {
+  type CacheUse,
+  type LoadedScript,
+  loadedScripts,
+  loadScript,
+  writeCodeCaches,
+} from './code-cache.js';
 export {
   type Diagnostic,
   describeError,

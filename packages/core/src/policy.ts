@@ -150,7 +150,7 @@ interface Layer {
 
 const PRESET_PREFIX = 'trustgate:';
 // Generated at build time; from source, compiled on first use.
-let policyValidator = (await standaloneModule('policy', loadSchema('policy.schema.json')))?.validate as
+let policyValidator = standaloneModule('policy', loadSchema('policy.schema.json'))?.validate as
   | ValidateFunction
   | undefined;
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { Ajv, ErrorObject, Options, ValidateFunction } from 'ajv';
+import { loadScript } from './code-cache.js';
 import { didYouMean } from './errors.js';
 import { FORMATS } from './formats.js';
 import type { JsonSchema } from './rule.js';
@@ -74,20 +75,22 @@ export function compileSchema(schema: JsonSchema, options: { useDefaults?: boole
 /**
  * The module of standalone validators generated at build time for one of the
  * shipped schemas (`scripts/build-validators.mjs`), when it exists and was made
- * from this very schema; undefined when running from source. Start-up spent
- * most of its time compiling these schemas.
+ * from this very schema; undefined when running from source, or when the
+ * script fails to load (the schema is then compiled at run time). Start-up
+ * spent most of its time compiling these schemas. Loaded as a script with its
+ * code cache (`loadScript`).
  */
-export async function standaloneModule(
+export function standaloneModule(
   name: 'facts' | 'policy',
   schema: JsonSchema,
-): Promise<Record<string, unknown> | undefined> {
-  let mod: Record<string, unknown>;
+): Record<string, unknown> | undefined {
+  let mod: Record<string, unknown> | undefined;
   try {
-    mod = (await import(new URL(`./validators/${name}.js`, import.meta.url).href)) as Record<string, unknown>;
+    mod = loadScript(new URL(`./validators/${name}.js`, import.meta.url))?.exports;
   } catch {
     return undefined;
   }
-  return mod.hash === schemaHash(schema) ? mod : undefined;
+  return mod?.hash === schemaHash(schema) ? mod : undefined;
 }
 
 /** One schema violation, in words, with the path to the value it is about. */

@@ -1,5 +1,23 @@
-import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as Yaml from 'yaml';
+import type { Document, LineCounter, Node } from 'yaml';
+import { loadScript } from './code-cache.js';
 import { type Diagnostic, InputError } from './errors.js';
+
+/**
+ * The YAML parser: the build's copy of the `yaml` package, run as a script with
+ * its code cache (see code-cache.ts: compiling the parser was the largest part
+ * of loading core), else the package itself, as when running from source.
+ */
+const yaml = (yamlScript() ?? createRequire(import.meta.url)('yaml')) as typeof Yaml;
+
+function yamlScript(): Record<string, unknown> | undefined {
+  try {
+    return loadScript(new URL('./vendor/yaml.js', import.meta.url))?.exports;
+  } catch {
+    return undefined;
+  }
+}
 
 /** A parsed YAML (or JSON) file that can say where any key path sits. */
 export interface SourceFile {
@@ -17,8 +35,8 @@ export const MAX_ALIAS_COUNT = 100;
  * excerpt it would quote (the excerpt could hold a secret).
  */
 export function parseYamlSource(text: string, file: string, code = 'E_YAML'): SourceFile {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, {
+  const lines = new yaml.LineCounter();
+  const doc = yaml.parseDocument(text, {
     lineCounter: lines,
     prettyErrors: false,
     uniqueKeys: true,
@@ -99,15 +117,15 @@ export function locate(source: SourceFile, path: readonly (string | number)[], k
   for (let i = 0; i < path.length; i++) {
     const seg = path[i];
     keyNode = undefined;
-    if (isMap(node)) {
+    if (yaml.isMap(node)) {
       const pair = node.items.find(
-        (p) => (isScalar(p.key) ? String(p.key.value) : String(p.key)) === String(seg),
+        (p) => (yaml.isScalar(p.key) ? String(p.key.value) : String(p.key)) === String(seg),
       );
       if (!pair) break;
       keyNode = isNodeLike(pair.key) ? pair.key : undefined;
       node = pair.value;
       found = isNodeLike(node) ? node : (keyNode ?? found);
-    } else if (isSeq(node) && typeof seg === 'number') {
+    } else if (yaml.isSeq(node) && typeof seg === 'number') {
       node = node.items[seg];
       if (!isNodeLike(node)) break;
       found = node;

@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { parse } from 'yaml';
+import { loadScript } from '../src/code-cache.ts';
 import { COLLECTIONS } from '../src/facts.ts';
 import { compileFactsValidators, type FactsValidators, validateByParts } from '../src/facts-validate.ts';
 import { createAjv, validatorKey } from '../src/schema.ts';
@@ -16,6 +17,13 @@ import { loadSchema } from '../src/schemas.ts';
 
 const ROOT = new URL('../../../', import.meta.url);
 const built = (path: string) => existsSync(new URL(path, ROOT));
+
+/** A generated validator script's exports, loaded as core loads it. */
+function script(path: string): Record<string, unknown> {
+  const loaded = loadScript(new URL(path, ROOT));
+  assert.ok(loaded, `${path} is missing`);
+  return loaded.exports;
+}
 
 /** What an error says, without ajv's references to schema objects. */
 const said = (e: ErrorObject) => ({
@@ -48,7 +56,7 @@ function variants(valid: Record<string, unknown>, edits: ((d: Record<string, unk
 describe('generated validators agree with run-time compilation', {
   skip: !built('packages/core/dist/validators/facts.js') && 'not built',
 }, () => {
-  it('facts', async () => {
+  it('facts', () => {
     const facts = JSON.parse(readFileSync(new URL('examples/acme/facts.json', ROOT), 'utf8'));
     const token = () => (facts.tokens as Record<string, unknown>[])[0]!;
     const cases = variants(facts, [
@@ -65,9 +73,9 @@ describe('generated validators agree with run-time compilation', {
       (d) => (d.sources = 'all'),
     ]);
     // The facts schema is generated in parts: the document, and one validator per collection.
-    const generated = await import(new URL('packages/core/dist/validators/facts.js', ROOT).href);
+    const generated = script('packages/core/dist/validators/facts.js');
     const generatedParts: FactsValidators = {
-      root: generated.root,
+      root: generated.root as ValidateFunction,
       collections: Object.fromEntries(
         COLLECTIONS.map((name) => [name, generated[name]]),
       ) as FactsValidators['collections'],
@@ -80,7 +88,7 @@ describe('generated validators agree with run-time compilation', {
     assert.ok(cases.slice(1).every((data) => errors(compiledParts, data).length > 0));
   });
 
-  it('policy', async () => {
+  it('policy', () => {
     const policy = parse(readFileSync(new URL('examples/acme/trustgate.yaml', ROOT), 'utf8'));
     const cases = variants(policy, [
       (d) => delete d.kind,
@@ -90,9 +98,7 @@ describe('generated validators agree with run-time compilation', {
       (d) => (d.overrides = [{ rules: {} }]),
       (d) => (d.unknown = 1),
     ]);
-    const { validate: generated } = await import(
-      new URL('packages/core/dist/validators/policy.js', ROOT).href
-    );
+    const generated = script('packages/core/dist/validators/policy.js').validate as ValidateFunction;
     const compiled = createAjv().compile(loadSchema('policy.schema.json'));
     for (const data of cases) assert.deepEqual(verdict(generated, data), verdict(compiled, data));
   });
