@@ -7,7 +7,8 @@
  *
  * A script is an esbuild IIFE bundle that sets `var __trustgate` to its
  * exports. It runs as the body of `function (require) { …; return __trustgate; }`,
- * with `require` for Node's built-ins. Its cache, `FILE.cache`, is written by
+ * with `require` for Node's built-ins, in strict mode as the modules it replaces
+ * were. Its cache, `FILE.cache`, is written by
  * `scripts/build-code-cache.mjs` with the Node that built it: the SHA-256 of
  * the wrapped source, then V8's data. V8 rejects data from another V8 version
  * or other flags, but of the source it checks only the length; the hash makes
@@ -44,12 +45,17 @@ export function loadScript(url: URL): LoadedScript | undefined {
   } catch {
     return undefined;
   }
-  const code = `(function (require) {\n${source}\nreturn __trustgate;\n})`;
+  const code = `(function (require) { 'use strict';\n${source}\nreturn __trustgate;\n})`;
   const digest = createHash('sha256').update(code).digest();
   const saved = readCache(url);
   const cachedData =
     saved && digest.equals(saved.subarray(0, DIGEST_BYTES)) ? saved.subarray(DIGEST_BYTES) : undefined;
-  const script = new Script(code, { filename: fileURLToPath(url), ...(cachedData ? { cachedData } : {}) });
+  // lineOffset: stack traces give the script's own line numbers, not the wrapper's.
+  const script = new Script(code, {
+    filename: fileURLToPath(url),
+    lineOffset: -1,
+    ...(cachedData ? { cachedData } : {}),
+  });
   const cache: CacheUse = !saved
     ? 'none'
     : !cachedData

@@ -63,14 +63,25 @@ describe('loadScript', () => {
     assert.deepEqual(loadInChild(), { cache: 'rejected', value: 42, sep: path.sep });
   });
 
-  it('says undefined for a missing script, and throws what a broken one throws', () => {
+  it('says undefined for a missing script, and throws what a broken one throws, at its own line', () => {
     assert.equal(loadScript(pathToFileURL(path.join(dir, 'missing.js'))), undefined);
     const broken = path.join(dir, 'broken.js');
-    writeFileSync(broken, 'var __trustgate = (() => { throw new RangeError("broken on purpose"); })();\n');
-    assert.throws(() => loadScript(pathToFileURL(broken)), {
-      name: 'RangeError',
-      message: 'broken on purpose',
-    });
+    writeFileSync(
+      broken,
+      '// line 1\nvar __trustgate = (() => { throw new RangeError("broken on purpose"); })();\n',
+    );
+    assert.throws(
+      () => loadScript(pathToFileURL(broken)),
+      (e: Error) =>
+        e.name === 'RangeError' && e.message === 'broken on purpose' && e.stack!.includes(`${broken}:2:`),
+    );
+  });
+
+  it('runs the script in strict mode, as the module it replaces was', () => {
+    const sloppy = path.join(dir, 'sloppy.js');
+    writeFileSync(sloppy, 'var __trustgate = (() => { undeclaredGlobal = 1; return {}; })();\n');
+    assert.throws(() => loadScript(pathToFileURL(sloppy)), { name: 'ReferenceError' });
+    assert.equal('undeclaredGlobal' in globalThis, false);
   });
 });
 
