@@ -1,14 +1,14 @@
 /**
  * Scripts that the build ships with V8's code cache: the generated facts and
- * policy validators and the YAML parser, about 580 KB of JavaScript that every
+ * policy validators and the YAML parser, nearly 600 KB of JavaScript that every
  * `check` loads. As ES modules, V8 parses and compiles them afresh in every
  * run, and Node 20 has no code cache for modules; run as scripts, they start
  * from the bytecode the build saved.
  *
  * A script is an esbuild IIFE bundle that sets `var __trustgate` to its
  * exports. It runs as the body of `function (require) { …; return __trustgate; }`,
- * with `require` for Node's built-ins, in strict mode as the modules it replaces
- * were. Its cache, `FILE.cache`, is written by
+ * with `require` for Node's built-ins, in strict mode like the modules these
+ * scripts replace. Its cache, `FILE.cache`, is written by
  * `scripts/build-code-cache.mjs` with the Node that built it: the SHA-256 of
  * the wrapped source, then V8's data. V8 rejects data from another V8 version
  * or other flags, but of the source it checks only the length; the hash makes
