@@ -22,8 +22,8 @@ for (const file of readdirSync(dist, { recursive: true })) {
   if (String(file).endsWith('.js.cache')) rmSync(path.join(dist, String(file)));
 }
 
-const core = await import(new URL('packages/core/dist/index.js', `file://${root}/`).href);
-const { rules } = await import(new URL('packages/rules/dist/index.js', `file://${root}/`).href);
+const core = await import(new URL('../packages/core/dist/index.js', import.meta.url).href);
+const { rules } = await import(new URL('../packages/rules/dist/index.js', import.meta.url).href);
 await core.loadPolicy(path.join(root, EXAMPLE.policy), {
   rules: new Map(Object.entries(rules)),
   presetDir: path.join(root, 'policies'),

@@ -52,8 +52,8 @@ async function write(pkg, out, code, formatsFrom, extra, script = false) {
   });
 }
 
-// From the source, and only the formats: importing core's bundle here would wait on the very
-// module that loads these.
+// From the source, and only the formats: a validator holds everything it runs (a script cannot
+// import core's module, and core loads these validators as it starts).
 const FORMATS_FROM = './src/formats.ts';
 
 // The facts schema in parts (see `factsSchemaParts`): `root`, then one export per collection.

@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadScript } from '../src/code-cache.ts';
 
 const ROOT = new URL('../../../', import.meta.url);
@@ -91,7 +91,7 @@ describe('the build’s scripts', {
   it('load from the code cache the build wrote, in a check of the example', () => {
     const code = [
       `const core = await import(${JSON.stringify(new URL('packages/core/dist/index.js', ROOT).href)});`,
-      `core.loadFacts(${JSON.stringify(new URL('examples/acme/facts.json', ROOT).pathname)});`,
+      `core.loadFacts(${JSON.stringify(fileURLToPath(new URL('examples/acme/facts.json', ROOT)))});`,
       'console.log(JSON.stringify(core.loadedScripts()));',
     ].join('\n');
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], {
@@ -99,7 +99,7 @@ describe('the build’s scripts', {
       encoding: 'utf8',
     });
     assert.equal(r.status, 0, r.stderr);
-    const dist = new URL('packages/core/dist/', ROOT).pathname;
+    const dist = fileURLToPath(new URL('packages/core/dist/', ROOT));
     const loaded = (JSON.parse(r.stdout) as { file: string; cache: string }[]).map((s) => ({
       file: path.relative(dist, s.file),
       cache: s.cache,
