@@ -1,12 +1,18 @@
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import type { AnyRule, LoadPolicyOptions, RuleRegistry } from '@trustgate/core';
 import { rules } from '@trustgate/rules';
 import { loadModule } from './modules.js';
 
 export { TOOL } from './tool.js';
 
-/** The shipped presets: `policies/` at the root of the trustgate checkout. */
-export const PRESET_DIR = fileURLToPath(new URL('../../../policies/', import.meta.url));
+/**
+ * The shipped presets: the package `@trustgate/policies` (`policies/` in the
+ * checkout), found the way Node finds any dependency, so that an installed
+ * CLI finds them as the checkout does.
+ */
+export const PRESET_DIR =
+  path.dirname(createRequire(import.meta.url).resolve('@trustgate/policies/package.json')) + path.sep;
 
 export function builtinRegistry(): RuleRegistry {
   return new Map<string, AnyRule>(Object.entries(rules));
