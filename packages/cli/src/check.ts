@@ -11,6 +11,7 @@ import {
   loadFactsFile,
   loadPolicy,
   mergeFacts,
+  moduleDefault,
   parseDateOrDateTime,
   type ReportData,
   type Reporter,
@@ -146,10 +147,7 @@ async function loadReporter(name: string, cwd: string, spec: string): Promise<Re
     );
   }
   const mod = await loadModule(name, cwd, 'reporter');
-  const reporter =
-    typeof mod.default === 'function'
-      ? mod.default
-      : (mod.default as { default?: unknown } | undefined)?.default;
+  const reporter = moduleDefault(mod);
   if (typeof reporter !== 'function') {
     throw new TrustgateError(
       'E_MODULE',

@@ -93,7 +93,7 @@ export async function evaluate(input: EvaluateInput): Promise<RunResult> {
           id: r.id,
           level: r.level === 'off' ? 'note' : r.level,
           description: r.rule.meta.description,
-          docs: r.rule.meta.docs,
+          ...(r.rule.meta.docs ? { docs: r.rule.meta.docs } : {}),
           securitySeverity: r.rule.meta.securitySeverity,
           ...(r.rule.meta.rationale ? { rationale: r.rule.meta.rationale } : {}),
           collections: ruleCollections(r.rule, r.options),
@@ -282,7 +282,7 @@ function toFinding(
     message: report.message,
     subject: report.subject,
     fingerprint: fingerprint(rule.id, report.subject, report.key),
-    helpUri: rule.rule.meta.docs,
+    ...(rule.rule.meta.docs ? { helpUri: rule.rule.meta.docs } : {}),
   };
   const location = toLocation(report);
   if (location) finding.location = location;

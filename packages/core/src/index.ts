@@ -29,6 +29,7 @@ export {
   readFactsFile,
 } from './facts-load.js';
 export { factsSchemaParts } from './facts-validate.js';
+export { moduleDefault } from './interop.js';
 export {
   type CompiledException,
   type CompiledOverride,

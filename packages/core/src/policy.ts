@@ -12,6 +12,7 @@ import {
   whyUnreadable,
 } from './errors.js';
 import { COLLECTIONS } from './facts.js';
+import { moduleDefault } from './interop.js';
 import { type ExceptionRef, LEVEL_RANK, type Level } from './result.js';
 import type { AnyRule, Plugin, Reporter } from './rule.js';
 import { compileSchema, explainErrors, parseDateOrDateTime, sharedAjv, standaloneModule } from './schema.js';
@@ -389,9 +390,14 @@ async function loadPlugins(layer: Layer, options: LoadPolicyOptions): Promise<Lo
     try {
       mod = await options.loadModule!(spec, path.dirname(layer.file));
     } catch (error) {
-      fail(`The plugin "${spec}" failed to load: ${firstLine(error)}`);
+      // A loader's own sentence already names the plugin and says what failed.
+      fail(
+        error instanceof TrustgateError && error.code === 'E_MODULE'
+          ? firstLine(error)
+          : `The plugin "${spec}" failed to load: ${firstLine(error)}`,
+      );
     }
-    const plugin = (mod.default ?? mod) as Partial<Plugin> | undefined;
+    const plugin = moduleDefault(mod) as Partial<Plugin> | undefined;
     if (!plugin || typeof plugin !== 'object')
       fail(`The plugin "${spec}" does not default-export an object { name, rules }.`);
     if (typeof plugin!.name !== 'string' || !PLUGIN_NAME.test(plugin!.name)) {
@@ -425,7 +431,7 @@ function ruleShapeProblem(key: string, rule: unknown): string | undefined {
   const meta = r.meta as Partial<AnyRule['meta']> | undefined;
   if (!meta || typeof meta !== 'object') return 'has no meta.';
   if (typeof meta.description !== 'string' || meta.description === '') return 'needs meta.description.';
-  if (typeof meta.docs !== 'string') return 'needs meta.docs (a URL).';
+  if (meta.docs !== undefined && typeof meta.docs !== 'string') return 'has a meta.docs that is not a URL string.';
   if (!(typeof meta.collections === 'function' || Array.isArray(meta.collections))) {
     return 'needs meta.collections, the fact collections it reads.';
   }

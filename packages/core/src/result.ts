@@ -126,7 +126,8 @@ export interface RuleSummary {
   id: string;
   level: ActiveLevel;
   description: string;
-  docs: string;
+  /** The rule's doc page, when the rule names one. */
+  docs?: string;
   securitySeverity: number;
   /** The npm change the rule comes from. */
   rationale?: string;

@@ -7,8 +7,8 @@ export type JsonSchema = Record<string, unknown>;
 export interface RuleMeta {
   /** Starts with "Require", "Disallow" or "Enforce"; ends with a period. */
   description: string;
-  /** Absolute URL of the rule's doc page. */
-  docs: string;
+  /** Absolute URL of the rule's doc page; optional (a finding then has no helpUri). */
+  docs?: string;
   /**
    * The collections the rule reads. Missing or incomplete ones make its result
    * indeterminate. A function of the options when an option narrows what the

@@ -134,10 +134,10 @@ function sarifRules(result: RunResult): SarifRule[] {
       shortDescription: { text: r.description },
       fullDescription: { text: full },
       help: {
-        text: `${full}\n\nRule documentation: ${r.docs}`,
-        markdown: `**${r.description}**\n\n${r.rationale ?? ''}\n\nReads: ${r.collections.map((c) => `\`${c}\``).join(', ') || 'nothing'}.\n\n[Rule documentation](${r.docs})`,
+        text: r.docs ? `${full}\n\nRule documentation: ${r.docs}` : full,
+        markdown: `**${r.description}**\n\n${r.rationale ?? ''}\n\nReads: ${r.collections.map((c) => `\`${c}\``).join(', ') || 'nothing'}.${r.docs ? `\n\n[Rule documentation](${r.docs})` : ''}`,
       },
-      helpUri: r.docs,
+      ...(r.docs ? { helpUri: r.docs } : {}),
       defaultConfiguration: { level: r.level },
       properties: {
         tags: ['security', 'npm', 'supply-chain', ...r.collections].slice(0, 20),
