@@ -1,15 +1,21 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { TrustgateError } from '@trustgate/core';
 import { helpOption, type OptionSpec, optionHelp, parseCommandArgs } from './args.js';
 import { writeAtomic } from './output.js';
+import { PINS, pinned } from './pins.js';
+import { TOOL } from './tool.js';
+
+/** The trustgate action at this release, as the starter workflow uses it. */
+export const ACTION_REF = `trustgate/trustgate@v${TOOL.version}`;
 
 const initOptions = {
   dir: { type: 'string', value: 'DIR', help: 'The repository to set up (default: the current folder).' },
   action: {
     type: 'string',
     value: 'REF',
-    help: 'The trustgate action the workflow uses (default: trustgate/trustgate@v1).',
+    help: `The trustgate action the workflow uses (default: ${ACTION_REF}, this release).`,
   },
   force: { type: 'boolean', help: 'Overwrite files that already exist.' },
   help: helpOption,
@@ -40,13 +46,15 @@ extends:
 `;
 }
 
-export function starterWorkflow(action: string): string {
-  return `# Checks this repository's npm publishing against trustgate.yaml on every push
-# and pull request, and weekly, and shows the findings in code scanning.
+export function starterWorkflow(action: string, branch: string): string {
+  return `# Checks this repository's npm publishing against trustgate.yaml on pushes to
+# ${branch}, on pull requests and weekly, and shows the findings in code scanning.
+# Actions are pinned to full commits, with their release beside each.
 name: trustgate
 
 on:
   push:
+    branches: [${JSON.stringify(branch)}]
   pull_request:
   schedule:
     - cron: "23 5 * * 1"
@@ -60,25 +68,32 @@ jobs:
     runs-on: ubuntu-latest
     permissions:
       contents: read
-      security-events: write
+      security-events: write # upload the SARIF to code scanning
+      actions: read # upload-sarif reads the workflow run, in private repositories
     steps:
-      - uses: actions/checkout@v4
+      - uses: ${pinned(PINS.checkout)}
         with:
           persist-credentials: false
+      # Checks the repository and uploads the SARIF (with ${pinned(PINS.uploadSarif).replace(' # ', ', ')}).
       - name: Check with trustgate
         uses: ${action}
         with:
           policy: ${POLICY_FILE}
           fail-on: error
-          sarif: trustgate.sarif
-          upload: "false"
-      - name: Upload to code scanning
-        if: \${{ !cancelled() && hashFiles('trustgate.sarif') != '' }}
-        uses: github/codeql-action/upload-sarif@v3
-        with:
-          sarif_file: trustgate.sarif
-          category: trustgate
 `;
+}
+
+/** The repository's default branch: origin's HEAD, else the branch checked out, else main. */
+export function defaultBranch(dir: string): string {
+  for (const args of [
+    ['symbolic-ref', '--quiet', '--short', 'refs/remotes/origin/HEAD'],
+    ['symbolic-ref', '--quiet', '--short', 'HEAD'],
+  ]) {
+    const r = spawnSync('git', ['-C', dir, ...args], { encoding: 'utf8' });
+    const name = r.status === 0 ? r.stdout.trim().replace(/^origin\//, '') : '';
+    if (/^[\w./-]+$/.test(name)) return name;
+  }
+  return 'main';
 }
 
 export function runInit(args: string[], io: { stdout: (s: string) => void }): number {
@@ -94,7 +109,7 @@ export function runInit(args: string[], io: { stdout: (s: string) => void }): nu
     throw new TrustgateError('E_ARGS', `${values.dir}: Cannot set up: the folder does not exist.`);
   const files: [string, string][] = [
     [POLICY_FILE, starterPolicy(path.basename(dir))],
-    [WORKFLOW_FILE, starterWorkflow(values.action ?? 'trustgate/trustgate@v1')],
+    [WORKFLOW_FILE, starterWorkflow(values.action ?? ACTION_REF, defaultBranch(dir))],
   ];
   const existing = files.filter(([f]) => existsSync(path.join(dir, f))).map(([f]) => f);
   if (existing.length > 0 && !values.force) {

@@ -30,18 +30,35 @@ describe('trustgate init', () => {
     assert.equal(sarif.runs[0].properties.policy.file, 'trustgate.yaml');
   });
 
-  it('the workflow has the least permissions it needs, and uploads with upload-sarif', () => {
+  it('the workflow has the least permissions it needs, pins checkout to a commit, and uses the released action', () => {
     const dir = emptyRepo();
-    runCli(['init', '--action', 'acme/trustgate@v1'], dir);
-    const wf = parse(readFileSync(path.join(dir, '.github/workflows/trustgate.yml'), 'utf8'));
+    runCli(['init'], dir);
+    const text = readFileSync(path.join(dir, '.github/workflows/trustgate.yml'), 'utf8');
+    const wf = parse(text);
     assert.deepEqual(wf.permissions, { contents: 'read' });
     const job = wf.jobs.trustgate;
-    assert.deepEqual(job.permissions, { contents: 'read', 'security-events': 'write' });
+    assert.deepEqual(job.permissions, { contents: 'read', 'security-events': 'write', actions: 'read' });
+    const version = JSON.parse(readFileSync(path.join(ROOT, 'packages/cli/package.json'), 'utf8')).version;
     assert.deepEqual(
       job.steps.map((s: { uses: string }) => s.uses),
-      ['actions/checkout@v4', 'acme/trustgate@v1', 'github/codeql-action/upload-sarif@v3'],
+      ['actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1', `trustgate/trustgate@v${version}`],
     );
-    assert.equal(job.steps[2].with.sarif_file, job.steps[1].with.sarif);
+    assert.match(text, /uses: actions\/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7\.0\.1\n/);
+    assert.deepEqual(job.steps[0].with, { 'persist-credentials': false });
+  });
+
+  it('the workflow runs on pushes to the default branch and on pull requests', () => {
+    const dir = emptyRepo();
+    spawnSync('git', ['init', '-q', '-b', 'trunk', dir]);
+    runCli(['init', '--action', 'acme/trustgate@v1'], dir);
+    const wf = parse(readFileSync(path.join(dir, '.github/workflows/trustgate.yml'), 'utf8'));
+    assert.deepEqual(wf.on, { push: { branches: ['trunk'] }, pull_request: null, schedule: [{ cron: '23 5 * * 1' }] });
+    assert.equal(wf.jobs.trustgate.steps[1].uses, 'acme/trustgate@v1');
+    // Outside a git repository: main.
+    const plain = emptyRepo();
+    runCli(['init'], plain);
+    const wf2 = parse(readFileSync(path.join(plain, '.github/workflows/trustgate.yml'), 'utf8'));
+    assert.deepEqual(wf2.on.push, { branches: ['main'] });
   });
 
   it('refuses to overwrite without --force', () => {
