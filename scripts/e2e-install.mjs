@@ -20,7 +20,16 @@
  * Exits 0 when every step passes and prints `N passed, 0 failed`; 1 otherwise.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -43,7 +52,11 @@ function step(name, fn) {
       },
       (error) => {
         failed++;
-        console.log(`✖ ${name}\n  ${String(error?.message ?? error).split('\n').join('\n  ')}`);
+        console.log(
+          `✖ ${name}\n  ${String(error?.message ?? error)
+            .split('\n')
+            .join('\n  ')}`,
+        );
       },
     );
 }
@@ -179,15 +192,23 @@ try {
       '',
     ].join('\n'),
   );
-  server = spawn(process.execPath, [VERDACCIO, '-c', path.join(work, 'config.yaml'), '-l', `127.0.0.1:${port}`], {
-    stdio: 'ignore',
-  });
+  server = spawn(
+    process.execPath,
+    [VERDACCIO, '-c', path.join(work, 'config.yaml'), '-l', `127.0.0.1:${port}`],
+    {
+      stdio: 'ignore',
+    },
+  );
   await waitFor(`${registryUrl}-/ping`, 30_000);
   const created = await (
     await fetch(`${registryUrl}-/user/org.couchdb.user:release`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'release', password: 'pw-for-tests-only', email: 'release@trustgate.test' }),
+      body: JSON.stringify({
+        name: 'release',
+        password: 'pw-for-tests-only',
+        email: 'release@trustgate.test',
+      }),
     })
   ).json();
   token = String(created.token);
@@ -197,14 +218,29 @@ try {
     const packs = path.join(work, 'packs');
     const pack = spawnSync(
       'npx',
-      ['-y', 'pnpm@10', '-r', '--filter', './packages/*', '--filter', './policies', 'pack', '--pack-destination', packs],
+      [
+        '-y',
+        'pnpm@10',
+        '-r',
+        '--filter',
+        './packages/*',
+        '--filter',
+        './policies',
+        'pack',
+        '--pack-destination',
+        packs,
+      ],
       { cwd: ROOT, encoding: 'utf8' },
     );
     check(pack.status === 0, `pnpm pack failed:\n${pack.stderr}`);
     const tarballs = readdirSync(packs).filter((f) => f.endsWith('.tgz'));
     check(tarballs.length >= 6, `expected every package packed, got ${tarballs.join(', ')}`);
     for (const tarball of tarballs) {
-      const r = run('npm', ['publish', path.join(packs, tarball), '--access', 'public', '--ignore-scripts'], work);
+      const r = run(
+        'npm',
+        ['publish', path.join(packs, tarball), '--access', 'public', '--ignore-scripts'],
+        work,
+      );
       check(r.status === 0, `npm publish ${tarball}: ${describeRun(r)}`);
     }
   });
@@ -238,28 +274,31 @@ try {
   });
 
   const project = path.join(work, 'plugin-project');
-  await step('a TypeScript plugin that imports @trustgate/core loads in a project without "type": "module"', () => {
-    mkdirSync(project, { recursive: true });
-    const init = run('npm', ['init', '-y'], project);
-    check(init.status === 0, `npm init: ${describeRun(init)}`);
-    const type = JSON.parse(readFileSync(path.join(project, 'package.json'), 'utf8')).type;
-    check(type !== 'module', 'npm init -y made an ES module project');
-    const install = run('npm', ['i', '-D', 'trustgate', '@trustgate/core', 'tsx'], project);
-    check(install.status === 0, `npm i: ${describeRun(install)}`);
-    writeFileSync(path.join(project, 'acme.ts'), PLUGIN);
-    writeFileSync(
-      path.join(project, 'trustgate.yaml'),
-      'apiVersion: trustgate/v1\nkind: Policy\nextends: [trustgate:repository]\nplugins: [./acme.ts]\nrules:\n  acme/manifest-repository: error\n',
-    );
-    const r = run('npx', ['trustgate', 'check', '--format', 'json'], project);
-    check(r.status === 1, `expected exit 1: ${describeRun(r)}`);
-    const report = JSON.parse(r.stdout);
-    const ids = report.findings.map((f) => `${f.ruleId} ${f.subject}`);
-    check(
-      ids.includes('acme/manifest-repository manifest:package.json'),
-      `expected the plugin's finding, got ${ids.join('; ')}`,
-    );
-  });
+  await step(
+    'a TypeScript plugin that imports @trustgate/core loads in a project without "type": "module"',
+    () => {
+      mkdirSync(project, { recursive: true });
+      const init = run('npm', ['init', '-y'], project);
+      check(init.status === 0, `npm init: ${describeRun(init)}`);
+      const type = JSON.parse(readFileSync(path.join(project, 'package.json'), 'utf8')).type;
+      check(type !== 'module', 'npm init -y made an ES module project');
+      const install = run('npm', ['i', '-D', 'trustgate', '@trustgate/core', 'tsx'], project);
+      check(install.status === 0, `npm i: ${describeRun(install)}`);
+      writeFileSync(path.join(project, 'acme.ts'), PLUGIN);
+      writeFileSync(
+        path.join(project, 'trustgate.yaml'),
+        'apiVersion: trustgate/v1\nkind: Policy\nextends: [trustgate:repository]\nplugins: [./acme.ts]\nrules:\n  acme/manifest-repository: error\n',
+      );
+      const r = run('npx', ['trustgate', 'check', '--format', 'json'], project);
+      check(r.status === 1, `expected exit 1: ${describeRun(r)}`);
+      const report = JSON.parse(r.stdout);
+      const ids = report.findings.map((f) => `${f.ruleId} ${f.subject}`);
+      check(
+        ids.includes('acme/manifest-repository manifest:package.json'),
+        `expected the plugin's finding, got ${ids.join('; ')}`,
+      );
+    },
+  );
 
   await step('without tsx, a TypeScript plugin is one sentence that says what to install (exit 2)', () => {
     const r0 = run('npm', ['uninstall', 'tsx'], project);
@@ -270,7 +309,10 @@ try {
       check(r.status === 1, `expected the plugin to load natively: ${describeRun(r)}`);
     } else {
       check(r.status === 2, `expected exit 2: ${describeRun(r)}`);
-      check(/npm i(nstall)? -D tsx/.test(r.stderr), `the error does not say to install tsx: ${describeRun(r)}`);
+      check(
+        /npm i(nstall)? -D tsx/.test(r.stderr),
+        `the error does not say to install tsx: ${describeRun(r)}`,
+      );
       check(!r.stderr.includes('    at '), `a stack trace: ${describeRun(r)}`);
     }
   });
@@ -298,7 +340,9 @@ try {
     const count = readdirSync(path.join(dir, 'node_modules'), { recursive: true }).filter((f) =>
       String(f).endsWith('package.json'),
     ).length;
-    console.log(`  npm i trustgate: ${(bytes / 1e6).toFixed(2)} MB in node_modules (${count} package.json files)`);
+    console.log(
+      `  npm i trustgate: ${(bytes / 1e6).toFixed(2)} MB in node_modules (${count} package.json files)`,
+    );
     check(bytes < 8e6, `the install is ${(bytes / 1e6).toFixed(2)} MB, over the 8 MB aim`);
   });
 } catch (error) {

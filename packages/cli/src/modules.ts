@@ -28,7 +28,8 @@ async function findTsx(from: string): Promise<TsImport | undefined> {
       // `require.resolve` would pick tsx's CommonJS build of the API, which
       // cannot load from here; its package.json names the ES module one.
       const manifest = createRequire(base).resolve('tsx/package.json');
-      const exported = (JSON.parse(readFileSync(manifest, 'utf8')) as TsxManifest).exports?.['./esm/api']?.import;
+      const exported = (JSON.parse(readFileSync(manifest, 'utf8')) as TsxManifest).exports?.['./esm/api']
+        ?.import;
       const target = typeof exported === 'string' ? exported : exported?.default;
       if (typeof target !== 'string') continue;
       entry = path.resolve(path.dirname(manifest), target);

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { AnyRule, LoadPolicyOptions, RuleRegistry } from '@trustgate/core';
 import { rules } from '@trustgate/rules';
 import { loadModule } from './modules.js';
@@ -9,10 +10,20 @@ export { TOOL } from './tool.js';
 /**
  * The shipped presets: the package `@trustgate/policies` (`policies/` in the
  * checkout), found the way Node finds any dependency, so that an installed
- * CLI finds them as the checkout does.
+ * CLI finds them as the checkout does. The action's bundle has no
+ * node_modules: its presets sit beside it (`action/policies/`).
  */
-export const PRESET_DIR =
-  path.dirname(createRequire(import.meta.url).resolve('@trustgate/policies/package.json')) + path.sep;
+export const PRESET_DIR = findPresets();
+
+function findPresets(): string {
+  try {
+    return (
+      path.dirname(createRequire(import.meta.url).resolve('@trustgate/policies/package.json')) + path.sep
+    );
+  } catch {
+    return fileURLToPath(new URL('../policies/', import.meta.url));
+  }
+}
 
 export function builtinRegistry(): RuleRegistry {
   return new Map<string, AnyRule>(Object.entries(rules));

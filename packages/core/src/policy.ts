@@ -431,7 +431,8 @@ function ruleShapeProblem(key: string, rule: unknown): string | undefined {
   const meta = r.meta as Partial<AnyRule['meta']> | undefined;
   if (!meta || typeof meta !== 'object') return 'has no meta.';
   if (typeof meta.description !== 'string' || meta.description === '') return 'needs meta.description.';
-  if (meta.docs !== undefined && typeof meta.docs !== 'string') return 'has a meta.docs that is not a URL string.';
+  if (meta.docs !== undefined && typeof meta.docs !== 'string')
+    return 'has a meta.docs that is not a URL string.';
   if (!(typeof meta.collections === 'function' || Array.isArray(meta.collections))) {
     return 'needs meta.collections, the fact collections it reads.';
   }
