@@ -125,3 +125,24 @@ describe('scripts/policy-files.mjs (the action refuses plugins when these change
     );
   });
 });
+
+describe("trustgate's own repository", () => {
+  it('passes its own check: the release workflow publishes with trusted publishing and provenance, and no token', () => {
+    const run = runCli(['check', '--repo', ROOT, '--format', 'json'], ROOT);
+    assert.equal(run.status, 0, run.stdout + run.stderr);
+    const facts = runCli(['collect', '--repo', ROOT], ROOT);
+    const steps = JSON.parse(facts.stdout).workflows;
+    assert.deepEqual(
+      steps.map((s: Record<string, unknown>) => [s.file, s.job, s.tool, s.auth, s.provenance]),
+      [
+        [
+          '.github/workflows/release.yml',
+          'publish',
+          'npm',
+          { oidc: true, tokenSecrets: [], tokenEnv: [] },
+          true,
+        ],
+      ],
+    );
+  });
+});
