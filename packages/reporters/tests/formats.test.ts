@@ -80,6 +80,17 @@ describe('html reporter', () => {
     assert.ok(out.includes('&lt;img src=x onerror=alert(1)&gt;'));
     assert.ok(!out.includes('<img src=x'));
   });
+
+  it('stack overflow from spreading: 150k exceptions on the expiry chart', () => {
+    const many = { ...result, findings: [] };
+    many.exceptions = Array.from({ length: 150_000 }, (_, i) => ({
+      ...result.exceptions[1]!,
+      subject: `token:t${i}`,
+      expires: i === 0 ? '2030-06-30' : '2027-01-31',
+    }));
+    const out = String(html(many, { color: false }));
+    assert.match(out, /2030-06-30/);
+  });
 });
 
 describe('html colours', () => {
