@@ -2,7 +2,12 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { ValidateFunction } from 'ajv';
-import { compileRuleSchema, type DeclarativeDefinition, declarativeRule } from './declarative.js';
+import {
+  compileRuleSchema,
+  type DeclarativeDefinition,
+  declarativeRule,
+  unsupportedPatterns,
+} from './declarative.js';
 import {
   type Diagnostic,
   didYouMean,
@@ -720,6 +725,19 @@ function defineDeclarative(
 ): AnyRule | undefined {
   for (const key of ['where', 'assert'] as const) {
     if (entry[key] === undefined) continue;
+    const patterns = unsupportedPatterns(entry[key]);
+    if (patterns.length > 0) {
+      for (const p of patterns) {
+        const at = ['rules', id, key, ...p.path];
+        problems.push(
+          diagnosticAt(layer.source, at, p.message, {
+            key: p.path.at(-2) === 'patternProperties',
+            pathText: formatPath(at),
+          }),
+        );
+      }
+      return undefined;
+    }
     try {
       compileRuleSchema(entry[key]!);
     } catch (error) {

@@ -169,6 +169,77 @@ describe('declarative rules', () => {
   });
 });
 
+describe('declarative rules: patterns run in linear time', () => {
+  const tok = (owner: string) => ({
+    id: owner,
+    kind: 'granular',
+    access: 'write',
+    created: '2026-11-20T00:00:00Z',
+    expires: null,
+    owner,
+  });
+  const policy = (pattern: string, where = 'assert') =>
+    `${HEAD}rules:\n  acme/owner:\n    select: tokens\n    ${where}:\n      properties:\n        owner: { type: string, pattern: ${JSON.stringify(pattern)} }\n    message: "Owner {{owner}} does not match."\n${where === 'assert' ? '' : '    assert: { required: [nothing] }\n'}`;
+
+  it('ReDoS in declarative rules: ^(a+)+$ against a long fact value ends at once, with the right answer', async () => {
+    const dir = tempDir({ 'trustgate.yaml': policy('^(a+)+$') });
+    const bad = `${'a'.repeat(40)}!`;
+    const good = 'a'.repeat(40);
+    const started = Date.now();
+    const result = await evaluate({
+      facts: facts({ tokens: [tok(bad), tok(good), tok(`${'a'.repeat(100_000)}!`)] }),
+      policy: await load(dir),
+      tool: TOOL,
+    });
+    assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
+    // Lengths, not the subjects: a failing assertion would print 100 kB.
+    assert.deepEqual(
+      result.findings.map((f) => [f.subject.length, f.subject.endsWith('!')]),
+      [
+        [6 + 41, true],
+        [6 + 100_001, true],
+      ],
+    );
+  });
+
+  it('ReDoS in declarative rules: a pattern the linear-time engine cannot run is a policy error at its key', async () => {
+    const dir = tempDir({ 'trustgate.yaml': policy('^(a)\\1$') });
+    const error = await errorOf(() => load(dir));
+    assert.equal(
+      error,
+      'trustgate.yaml:8:41: rules.acme/owner.assert.properties.owner.pattern: This pattern cannot be matched in linear time (invalid escape sequence); patterns use RE2 syntax, which has no backreferences, lookahead or lookbehind.',
+    );
+    const dir2 = tempDir({ 'trustgate.yaml': policy('^(?!root)', 'where') });
+    assert.equal(
+      await errorOf(() => load(dir2)),
+      'trustgate.yaml:8:41: rules.acme/owner.where.properties.owner.pattern: This pattern cannot be matched in linear time (invalid or unsupported Perl syntax); patterns use RE2 syntax, which has no backreferences, lookahead or lookbehind.',
+    );
+    const dir3 = tempDir({
+      'trustgate.yaml': `${HEAD}rules:\n  acme/x:\n    select: tokens\n    assert:\n      patternProperties:\n        "(?<=a)b": { type: string }\n    message: m\n`,
+    });
+    assert.equal(
+      await errorOf(() => load(dir3)),
+      'trustgate.yaml:8:9: rules.acme/x.assert.patternProperties.(?<=a)b: This pattern cannot be matched in linear time (invalid named capture); patterns use RE2 syntax, which has no backreferences, lookahead or lookbehind.',
+    );
+  });
+
+  it("ReDoS in plugin option schemas: plugin rules' option patterns run in linear time too", async () => {
+    const dir = tempDir({
+      'plugin.mjs': `export default { name: 'acme', rules: { owner: {
+        meta: { description: 'Require x.', docs: 'https://example.test', collections: ['tokens'], defaultLevel: 'error', securitySeverity: 1,
+          options: { type: 'object', properties: { name: { type: 'string', pattern: '^(a+)+$' } }, additionalProperties: false } },
+        check() {} } } };\n`,
+      'trustgate.yaml': `${HEAD}plugins: [./plugin.mjs]\nrules:\n  acme/owner:\n    options: { name: "${'a'.repeat(40)}!" }\n`,
+    });
+    const started = Date.now();
+    assert.equal(
+      await errorOf(() => load(dir)),
+      'trustgate.yaml:6:22: rules.acme/owner.options.name: Must match pattern "^(a+)+$".',
+    );
+    assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
+  });
+});
+
 describe('plugins', () => {
   const plugin = `export default {
   name: 'acme',
