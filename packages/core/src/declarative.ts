@@ -91,8 +91,9 @@ export function unsupportedPatterns(schema: unknown): { path: (string | number)[
     for (const k of ONE_SCHEMA) if (k in node) todo.push({ node: node[k], path: [...path, k] });
     for (const k of SCHEMA_LISTS) {
       const v = node[k];
-      if (Array.isArray(v)) v.forEach((item, i) => todo.push({ node: item, path: [...path, k, i] }));
-      else if (k === 'items') todo.push({ node: v, path: [...path, k] });
+      if (Array.isArray(v)) {
+        for (let i = 0; i < v.length; i++) todo.push({ node: v[i], path: [...path, k, i] });
+      } else if (k === 'items') todo.push({ node: v, path: [...path, k] });
     }
     for (const k of SCHEMA_MAPS) {
       const v = node[k];
