@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { ValidateFunction } from 'ajv';
@@ -151,9 +151,16 @@ interface Layer {
   source: SourceFile;
   doc: PolicyDocument;
   plugins: LoadedPlugin[];
+  /**
+   * The index of the first layer this one extends, directly or not: it and the
+   * policies it extends are the layers `first` to its own index.
+   */
+  first: number;
 }
 
 const PRESET_PREFIX = 'trustgate:';
+/** A policy larger than this is refused unread. */
+const MAX_POLICY_BYTES = 4 * 1024 * 1024;
 // Generated at build time; from source, compiled on first use.
 let policyValidator = standaloneModule('policy', loadSchema('policy.schema.json'))?.validate as
   | ValidateFunction
@@ -238,18 +245,39 @@ function collectLayers(
   cwd: string,
   out: Layer[],
   stack: string[],
+  /** The `extends` entry that names this file (`base.yaml:4:5`), for errors about the file. */
+  via?: string,
 ): void {
   const shown = display(file, cwd);
+  const named = via ? ` (${via} extends it)` : '';
   let text: string;
   try {
+    // `extends` may name any path: never open a device or a FIFO (reading /dev/zero never ends).
+    const stat = statSync(file);
+    if (!stat.isFile()) {
+      throw new TrustgateError(
+        'E_POLICY_READ',
+        `${shown}: Cannot read the policy${named}: ${stat.isDirectory() ? 'it is a directory' : 'it is not a regular file'}.`,
+      );
+    }
+    if (stat.size > MAX_POLICY_BYTES) {
+      throw new TrustgateError(
+        'E_POLICY_READ',
+        `${shown}: Cannot read the policy${named}: it is larger than ${MAX_POLICY_BYTES / 1024 / 1024} MiB.`,
+      );
+    }
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new TrustgateError('E_POLICY_READ', `${shown}: Cannot read the policy: ${whyUnreadable(error)}.`);
+    if (error instanceof TrustgateError) throw error;
+    throw new TrustgateError(
+      'E_POLICY_READ',
+      `${shown}: Cannot read the policy${named}: ${whyUnreadable(error)}.`,
+    );
   }
   const source = parseYamlSource(text, shown, 'E_POLICY_YAML');
   const data = toData(source);
-  const doc = validateDocument(data, source);
-  const layer: Layer = { file, source, doc, plugins: [] };
+  const doc = validateDocument(data, source, named);
+  const layer: Layer = { file, source, doc, plugins: [], first: out.length };
   const here = [...stack, file];
   (doc.extends ?? []).forEach((spec, index) => {
     const target = resolveTarget(spec, cwd, options, { layer, index });
@@ -261,12 +289,13 @@ function collectLayers(
         }),
       ]);
     }
-    collectLayers(target, options, cwd, out, here);
+    const at = locate(source, ['extends', index]);
+    collectLayers(target, options, cwd, out, here, `${source.file}:${at.line}:${at.column}`);
   });
   out.push(layer);
 }
 
-function validateDocument(data: unknown, source: SourceFile): PolicyDocument {
+function validateDocument(data: unknown, source: SourceFile, named = ''): PolicyDocument {
   if (data === null || data === undefined) {
     throw new InputError('E_POLICY_SCHEMA', [
       {
@@ -286,14 +315,23 @@ function validateDocument(data: unknown, source: SourceFile): PolicyDocument {
       ),
     ]);
   }
-  const version = (data as { apiVersion?: unknown }).apiVersion;
-  if (version !== undefined && version !== 'trustgate/v1') {
+  // A file is read as a policy only if it says it is one. `extends` can name any file (a path
+  // outside the repository, a secret): errors about any other file quote nothing from it, not
+  // even key names, which "unknown key" errors would.
+  const { apiVersion, kind } = data as { apiVersion?: unknown; kind?: unknown };
+  if (apiVersion !== 'trustgate/v1' || kind !== 'Policy') {
+    const [at, message] =
+      apiVersion === undefined
+        ? [[], 'This is not a trustgate policy: it has no apiVersion']
+        : apiVersion !== 'trustgate/v1'
+          ? [['apiVersion'], 'This is not a trustgate/v1 policy: its apiVersion is another']
+          : [kind === undefined ? [] : ['kind'], 'This is not a trustgate policy: its kind is not Policy'];
     throw new InputError('E_POLICY_SCHEMA', [
       diagnosticAt(
         source,
-        ['apiVersion'],
-        `Unsupported apiVersion ${JSON.stringify(version)}; this trustgate reads "trustgate/v1".`,
-        { pathText: 'apiVersion' },
+        at,
+        `${message}${named}. A policy starts with apiVersion: trustgate/v1 and kind: Policy; nothing else in this file is read or shown.`,
+        at.length > 0 ? { pathText: at.join('.') } : {},
       ),
     ]);
   }

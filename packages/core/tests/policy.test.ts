@@ -92,11 +92,15 @@ describe('policy loading', () => {
   it('requires apiVersion and kind, and refuses other versions', async () => {
     assert.equal(
       await policyError('kind: Policy\n'),
-      'trustgate.yaml:1:1: Missing required key "apiVersion".',
+      'trustgate.yaml:1:1: This is not a trustgate policy: it has no apiVersion. A policy starts with apiVersion: trustgate/v1 and kind: Policy; nothing else in this file is read or shown.',
     );
     assert.equal(
       await policyError('apiVersion: trustgate/v2\nkind: Policy\n'),
-      'trustgate.yaml:1:13: apiVersion: Unsupported apiVersion "trustgate/v2"; this trustgate reads "trustgate/v1".',
+      'trustgate.yaml:1:13: apiVersion: This is not a trustgate/v1 policy: its apiVersion is another. A policy starts with apiVersion: trustgate/v1 and kind: Policy; nothing else in this file is read or shown.',
+    );
+    assert.equal(
+      await policyError('apiVersion: trustgate/v1\nkind: PolicyTest\n'),
+      'trustgate.yaml:2:7: kind: This is not a trustgate policy: its kind is not Policy. A policy starts with apiVersion: trustgate/v1 and kind: Policy; nothing else in this file is read or shown.',
     );
     assert.equal(
       await policyError(''),
@@ -222,6 +226,40 @@ describe('policy loading', () => {
       'trustgate.yaml:3:1: __proto__: Unknown key "__proto__". Allowed keys: apiVersion, kind, name, description, extends, plugins, rules, overrides, exceptions, settings.',
     );
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  });
+
+  it('extends of an absolute path never echoes that file: a shadow-like file gets one sentence', async () => {
+    const secret = 'root:$6$abcSECRETsaltXYZ$hashhashhash:19000:0:99999:7:::';
+    const dir = tempDir({
+      shadow: `${secret}\ndaemon:*:19000:0:99999:7:::\n`,
+      'kube.yaml': 'apiVersion: v1\nkind: Secret\ndata: { token: c2VjcmV0LXRva2VuLXZhbHVl }\n',
+    });
+    const shadow = path.join(dir, 'shadow');
+    const message = await policyError(`${HEAD}extends:\n  - ${shadow}\nrules: { token-max-age: error }\n`);
+    assert.equal(
+      message,
+      `${shadow}:1:1: This is not a trustgate policy: it has no apiVersion (trustgate.yaml:4:5 extends it). A policy starts with apiVersion: trustgate/v1 and kind: Policy; nothing else in this file is read or shown.`,
+    );
+    for (const part of ['root', 'SECRET', '19000', 'daemon', '99999'])
+      assert.ok(!message.includes(part), part);
+    const kube = await policyError(`${HEAD}extends:\n  - ${path.join(dir, 'kube.yaml')}\n`);
+    assert.equal(
+      kube,
+      `${path.join(dir, 'kube.yaml')}:1:13: apiVersion: This is not a trustgate/v1 policy: its apiVersion is another (trustgate.yaml:4:5 extends it). A policy starts with apiVersion: trustgate/v1 and kind: Policy; nothing else in this file is read or shown.`,
+    );
+    for (const part of ['v1.', 'Secret', 'token', 'c2Vj']) assert.ok(!kube.includes(part), part);
+  });
+
+  it('extends of a device or a folder is refused unread', async () => {
+    const dir = tempDir({ 'folder/x': '' });
+    assert.equal(
+      await policyError(`${HEAD}extends: [/dev/zero]\n`),
+      '/dev/zero: Cannot read the policy (trustgate.yaml:3:11 extends it): it is not a regular file.',
+    );
+    assert.equal(
+      await policyError(`${HEAD}extends: [${path.join(dir, 'folder')}]\n`),
+      `${path.join(dir, 'folder')}: Cannot read the policy (trustgate.yaml:3:11 extends it): it is a directory.`,
+    );
   });
 
   it('a missing policy file is bad input (exit code 2)', async () => {
