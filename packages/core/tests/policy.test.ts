@@ -69,7 +69,7 @@ describe('policy loading', () => {
     );
     assert.equal(
       await policyError(`${HEAD}rules:\n  no-classic-tokens:\n    severity: error\n`),
-      'trustgate.yaml:5:5: rules.no-classic-tokens.severity: Unknown key "severity". Allowed keys: level, options, onIndeterminate, locked, select, where, assert, message, description, securitySeverity, docs.',
+      'trustgate.yaml:5:5: rules.no-classic-tokens.severity: Unknown key "severity". Allowed keys: level, options, onIndeterminate, locked, exceptions, select, where, assert, message, description, securitySeverity, docs.',
     );
   });
 
