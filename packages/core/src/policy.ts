@@ -770,8 +770,8 @@ function merge(layers: Layer[], base: RuleRegistry, about: { name: string; file:
         for (const [key, value] of Object.entries(entry.options ?? {})) {
           const at = [...keyPath, 'options', key];
           record({ id, layer: layerIndex, at, kind: 'option', key, value });
-          draft.options[key] = value;
-          draft.setBy.options[key] = setByOf(layer, at);
+          setOwn(draft.options, key, value);
+          setOwn(draft.setBy.options, key, setByOf(layer, at));
         }
         if (entry.exceptions !== undefined) {
           record({
@@ -901,6 +901,20 @@ function merge(layers: Layer[], base: RuleRegistry, about: { name: string; file:
       setBy: draft.setBy,
       locked: locks.has(draft.id),
     });
+  }
+  const runs = (r: EffectiveRule) =>
+    r.level !== 'off' || overrides.some((o) => (o.rules[r.id] ?? 'off') !== 'off');
+  if (problems.length === 0 && !rules.some(runs)) {
+    // A gate that checks nothing passes everything: that is a mistake, not a policy.
+    const main = layers.at(-1)!;
+    problems.push(
+      diagnosticAt(
+        main.source,
+        main.doc.rules ? ['rules'] : [],
+        'The policy enables no rules, so it would pass anything; turn a rule on, or extend a preset such as trustgate:recommended.',
+        main.doc.rules ? { key: true, pathText: 'rules' } : {},
+      ),
+    );
   }
   if (problems.length > 0) throw new InputError('E_POLICY_SCHEMA', problems);
   return {

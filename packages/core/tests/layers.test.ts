@@ -543,7 +543,7 @@ describe('plugins', () => {
   it('--plugins none refuses every plugin; an allow-list refuses the others', async () => {
     const dir = tempDir({
       'rules/acme.mjs': plugin,
-      'trustgate.yaml': `${HEAD}plugins: [./rules/acme.mjs]\n`,
+      'trustgate.yaml': `${HEAD}plugins: [./rules/acme.mjs]\nrules: { no-classic-tokens: error }\n`,
     });
     assert.equal(
       await errorOf(() => load(dir, 'trustgate.yaml', { allowPlugins: [] })),

@@ -228,6 +228,39 @@ describe('policy loading', () => {
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
   });
 
+  it('options.__proto__ is an unknown option, at its line, not silently dropped', async () => {
+    assert.equal(
+      await policyError(
+        `${HEAD}rules:\n  token-max-age:\n    options:\n      __proto__: { maxDays: 100000 }\n`,
+      ),
+      'trustgate.yaml:6:7: rules.token-max-age.options.__proto__: Unknown key "__proto__". Allowed keys: maxDays, access.',
+    );
+    assert.equal(
+      await policyError(`${HEAD}rules:\n  no-classic-tokens:\n    options: { __proto__: 1 }\n`),
+      'trustgate.yaml:5:16: rules.no-classic-tokens.options.__proto__: Rule "no-classic-tokens" takes no options.',
+    );
+  });
+
+  it('an empty policy (no rules at all, after extends) is bad input', async () => {
+    assert.equal(
+      await policyError(HEAD),
+      'trustgate.yaml:1:1: The policy enables no rules, so it would pass anything; turn a rule on, or extend a preset such as trustgate:recommended.',
+    );
+    assert.equal(
+      await policyError(`${HEAD}rules:\n  token-max-age: "off"\n  no-classic-tokens: { level: "off" }\n`),
+      'trustgate.yaml:3:1: rules: The policy enables no rules, so it would pass anything; turn a rule on, or extend a preset such as trustgate:recommended.',
+    );
+    assert.equal(
+      await policyError(`${HEAD}extends: [./empty.yaml]\n`, { 'empty.yaml': HEAD }),
+      'trustgate.yaml:1:1: The policy enables no rules, so it would pass anything; turn a rule on, or extend a preset such as trustgate:recommended.',
+    );
+    // A rule that is off but that an override turns on for some subjects runs: that is a policy.
+    const dir = tempDir({
+      'trustgate.yaml': `${HEAD}rules:\n  token-max-age: "off"\noverrides:\n  - subjects: ["token:bot-*"]\n    rules: { token-max-age: error }\n`,
+    });
+    assert.equal((await load(dir)).rules.length, 1);
+  });
+
   it('extends of an absolute path never echoes that file: a shadow-like file gets one sentence', async () => {
     const secret = 'root:$6$abcSECRETsaltXYZ$hashhashhash:19000:0:99999:7:::';
     const dir = tempDir({
