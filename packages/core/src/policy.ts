@@ -691,7 +691,9 @@ function merge(layers: Layer[], base: RuleRegistry, about: { name: string; file:
             diagnosticAt(
               layer.source,
               ['plugins', plugin.index],
-              `Two different plugins are named "${plugin.name}": ${other ? `${other.spec} (${other.setBy.file}) and ` : ''}${plugin.spec} (${layer.source.file}).`,
+              other
+                ? `Two different plugins are named "${plugin.name}": ${other.spec} (${other.setBy.file}) and ${plugin.spec} (${layer.source.file}).`
+                : `The plugin "${plugin.name}" (${plugin.spec}) has a rule "${id}", which a policy already defines.`,
               { pathText: `plugins[${plugin.index}]` },
             ),
           );

@@ -531,6 +531,16 @@ describe('plugins', () => {
       await errorOf(() => load(dir)),
       'trustgate.yaml:4:11: plugins[0]: Two different plugins are named "acme": ./rules/acme.mjs (org/org.yaml) and ./rules/acme.mjs (trustgate.yaml).',
     );
+    // Nor can a plugin replace a declarative rule of the same name.
+    const shadow = tempDir({
+      'org.yaml': `${HEAD}rules:\n  acme/one-owner:\n    select: tokens\n    locked: true\n    assert: { required: [owner] }\n    message: m\n`,
+      'rules/acme.mjs': fake,
+      'trustgate.yaml': `${HEAD}extends: [./org.yaml]\nplugins: [./rules/acme.mjs]\n`,
+    });
+    assert.equal(
+      await errorOf(() => load(shadow)),
+      'trustgate.yaml:4:11: plugins[0]: The plugin "acme" (./rules/acme.mjs) has a rule "acme/one-owner", which a policy already defines.',
+    );
     // The same plugin file named again, by another path, is the same plugin.
     const same = tempDir({
       'org/rules/acme.mjs': plugin,
