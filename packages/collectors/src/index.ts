@@ -10,7 +10,15 @@ export {
   type RepositoryId,
   type TrustTarget,
 } from './fix/index.js';
-export { createClient, type HttpOptions } from './http.js';
+export {
+  createClient,
+  DEFAULT_TIMEOUT_MS,
+  type GetOptions,
+  type HttpOptions,
+  type JsonResult,
+  MAX_BODY_BYTES,
+  MAX_REDIRECTS,
+} from './http.js';
 export { parseNpmrc } from './npmrc.js';
 export { collectRegistry, mapToken, type RegistryCollectOptions, shardOf } from './registry.js';
 export {
