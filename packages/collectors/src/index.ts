@@ -20,7 +20,15 @@ export {
   MAX_REDIRECTS,
 } from './http.js';
 export { parseNpmrc } from './npmrc.js';
-export { collectRegistry, mapToken, type RegistryCollectOptions, shardOf } from './registry.js';
+export {
+  collectRegistry,
+  MAX_SOURCE_ERRORS,
+  MAX_TOKEN_PAGES,
+  MAX_TOKENS,
+  mapToken,
+  type RegistryCollectOptions,
+  shardOf,
+} from './registry.js';
 export {
   RepositoryError,
   type RepositoryScan,
