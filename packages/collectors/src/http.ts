@@ -157,9 +157,9 @@ export function createClient(base: string, options: HttpOptions = {}) {
     let outOfTime = false;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       if (runSignal?.aborted) return fail(`${what}: stopped at the collection's deadline.`);
-      // A try is worth starting with at least a quarter of the timeout left.
+      // A try is worth starting with a quarter of the timeout left (waits leave that much; timers run late).
       const left = budgetEnd - Date.now();
-      if (attempt > 1 && left < timeoutMs / 4) {
+      if (attempt > 1 && left < timeoutMs / 8) {
         outOfTime = true;
         break;
       }
@@ -180,7 +180,9 @@ export function createClient(base: string, options: HttpOptions = {}) {
         }
         pause = outcome.retryAfterMs;
       }
-      if (Date.now() + pause + timeoutMs / 4 > budgetEnd) {
+      // The backoff shrinks to fit what is left of the budget, with a quarter of the timeout for the try.
+      pause = Math.min(pause, budgetEnd - Date.now() - timeoutMs / 4);
+      if (pause < 0) {
         outOfTime = true;
         break;
       }
