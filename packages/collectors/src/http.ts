@@ -31,6 +31,21 @@ export const MAX_BODY_BYTES = {
   document: 1 * MiB,
 } as const;
 
+/**
+ * The most JSON objects and lists (`{`, `[`) and values (`,`) a body may hold, counted as
+ * it streams in, by kind of document. Parsing costs per value: 60 MiB of `{},{},…` took
+ * 1.3 GB of heap and a minute to parse; at these limits a document costs at most a few
+ * hundred MB and seconds, while a packument of tens of thousands of versions fits.
+ * (Characters inside strings count too: the count is an upper bound.)
+ */
+export const MAX_JSON_CONTAINERS = { packument: 1_000_000, listing: 1_000_000, document: 10_000 } as const;
+export const MAX_JSON_VALUES = { packument: 4_000_000, listing: 4_000_000, document: 100_000 } as const;
+
+export type DocumentKind = keyof typeof MAX_BODY_BYTES;
+
+/** A body larger than this waits for any other such body to be parsed first, so that few are in memory at once. */
+export const LARGE_BODY_BYTES = 8 * MiB;
+
 /** Redirects followed within the registry, per request. */
 export const MAX_REDIRECTS = 5;
 
@@ -53,8 +68,8 @@ export interface HttpOptions {
 }
 
 export interface GetOptions {
-  /** The body's cap in bytes. Default `MAX_BODY_BYTES.document`. */
-  maxBytes?: number;
+  /** Which caps apply (`MAX_BODY_BYTES`, `MAX_JSON_CONTAINERS`, `MAX_JSON_VALUES`). Default `document`. */
+  kind?: DocumentKind;
 }
 
 export type JsonResult<T> =
@@ -85,6 +100,7 @@ export function createClient(base: string, options: HttpOptions = {}) {
   const runSignal = options.signal;
   const wait = options.sleep ?? ((ms: number) => sleep(ms, runSignal));
   const secret = options.token;
+  const large = new Gate();
 
   /** Whether a URL is the registry's: the same origin, and under its path. */
   function onRegistry(url: URL): boolean {
@@ -143,7 +159,7 @@ export function createClient(base: string, options: HttpOptions = {}) {
 
   /** GET a JSON document on the registry: a path relative to it (`-/npm/v1/user`) or an absolute URL. */
   async function getJson<T>(ref: string, get: GetOptions = {}): Promise<JsonResult<T>> {
-    const maxBytes = get.maxBytes ?? MAX_BODY_BYTES.document;
+    const kind = get.kind ?? 'document';
     const url = resolve(ref);
     if (!url) return fail(`GET ${printable(ref, 100)}: not a URL, so it was not requested.`);
     const what = describe(url);
@@ -164,7 +180,7 @@ export function createClient(base: string, options: HttpOptions = {}) {
         break;
       }
       tries++;
-      const outcome = await tryOnce<T>(url, what, Math.max(1, Math.min(timeoutMs, left)), maxBytes);
+      const outcome = await tryOnce<T>(url, what, Math.max(1, Math.min(timeoutMs, left)), kind);
       if ('done' in outcome) return outcome.done;
       if (outcome.stopped) return fail(`${what}: stopped at the collection's deadline.`);
       last = outcome.retry;
@@ -199,8 +215,9 @@ export function createClient(base: string, options: HttpOptions = {}) {
   }
 
   /** One try: the request, redirects within the registry, and the body, all under one timeout. */
-  async function tryOnce<T>(first: URL, what: string, ms: number, maxBytes: number): Promise<Try<T>> {
+  async function tryOnce<T>(first: URL, what: string, ms: number, kind: DocumentKind): Promise<Try<T>> {
     const controller = new AbortController();
+    let entered = false;
     const timer = setTimeout(() => controller.abort(), ms);
     const stop = () => controller.abort();
     runSignal?.addEventListener('abort', stop, { once: true });
@@ -249,11 +266,22 @@ export function createClient(base: string, options: HttpOptions = {}) {
           await discard(res);
           return { done: fail(`${what}: ${statusText(res.status)}`, res.status) };
         }
-        const body = await readBody(res, maxBytes);
+        const body = await readBody(res, kind, async () => {
+          await large.enter(controller.signal);
+          entered = true;
+        });
         if (body === 'too large') {
           return {
             done: fail(
-              `${what}: the response is larger than ${mebibytes(maxBytes)}, so it was not read.`,
+              `${what}: the response is larger than ${mebibytes(MAX_BODY_BYTES[kind])}, so it was not read.`,
+              res.status,
+            ),
+          };
+        }
+        if (body === 'too many') {
+          return {
+            done: fail(
+              `${what}: the response holds more than ${MAX_JSON_CONTAINERS[kind].toLocaleString('en-US')} JSON objects and lists or ${MAX_JSON_VALUES[kind].toLocaleString('en-US')} values, so it was not read.`,
               res.status,
             ),
           };
@@ -281,14 +309,25 @@ export function createClient(base: string, options: HttpOptions = {}) {
     } finally {
       clearTimeout(timer);
       runSignal?.removeEventListener('abort', stop);
+      if (entered) large.leave();
     }
   }
 
   return { getJson, resolve, onRegistry, describe, root };
 }
 
-/** The body, up to `maxBytes`; more than that is not read (and what was read is dropped). */
-async function readBody(res: Response, maxBytes: number): Promise<Uint8Array | 'too large'> {
+/**
+ * The body, within the caps of its kind: more bytes, or more JSON structure, than that is not
+ * read (and what was read is dropped). Past LARGE_BODY_BYTES, `enterLarge` waits its turn.
+ */
+async function readBody(
+  res: Response,
+  kind: DocumentKind,
+  enterLarge: () => Promise<void>,
+): Promise<Uint8Array | 'too large' | 'too many'> {
+  const maxBytes = MAX_BODY_BYTES[kind];
+  const maxContainers = MAX_JSON_CONTAINERS[kind];
+  const maxValues = MAX_JSON_VALUES[kind];
   const declared = Number(res.headers.get('content-length') ?? Number.NaN);
   if (Number.isFinite(declared) && declared > maxBytes) {
     await discard(res);
@@ -298,6 +337,9 @@ async function readBody(res: Response, maxBytes: number): Promise<Uint8Array | '
   const reader = res.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
+  let containers = 0;
+  let values = 0;
+  let waited = false;
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
@@ -306,9 +348,55 @@ async function readBody(res: Response, maxBytes: number): Promise<Uint8Array | '
       await reader.cancel().catch(() => {});
       return 'too large';
     }
+    for (let i = 0; i < value.length; i++) {
+      const c = value[i];
+      if (c === 0x7b || c === 0x5b) containers++;
+      else if (c === 0x2c) values++;
+    }
+    if (containers > maxContainers || values > maxValues) {
+      await reader.cancel().catch(() => {});
+      return 'too many';
+    }
     chunks.push(value);
+    if (!waited && total > LARGE_BODY_BYTES) {
+      waited = true;
+      await enterLarge();
+    }
   }
   return Buffer.concat(chunks, total);
+}
+
+/** One holder at a time, in order of arrival; a waiter whose signal aborts leaves the queue. */
+class Gate {
+  private busy = false;
+  private readonly waiting: (() => void)[] = [];
+
+  async enter(signal: AbortSignal): Promise<void> {
+    if (!this.busy) {
+      this.busy = true;
+      return;
+    }
+    await new Promise<void>((resolve, reject) => {
+      const go = () => {
+        signal.removeEventListener('abort', stop);
+        resolve();
+      };
+      const stop = () => {
+        const i = this.waiting.indexOf(go);
+        if (i >= 0) this.waiting.splice(i, 1);
+        reject(new Error('aborted'));
+      };
+      if (signal.aborted) return stop();
+      this.waiting.push(go);
+      signal.addEventListener('abort', stop, { once: true });
+    });
+  }
+
+  leave(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.busy = false;
+  }
 }
 
 async function discard(res: Response): Promise<void> {

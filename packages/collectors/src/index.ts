@@ -13,10 +13,14 @@ export {
 export {
   createClient,
   DEFAULT_TIMEOUT_MS,
+  type DocumentKind,
   type GetOptions,
   type HttpOptions,
   type JsonResult,
+  LARGE_BODY_BYTES,
   MAX_BODY_BYTES,
+  MAX_JSON_CONTAINERS,
+  MAX_JSON_VALUES,
   MAX_REDIRECTS,
 } from './http.js';
 export { parseNpmrc } from './npmrc.js';

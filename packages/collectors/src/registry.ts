@@ -10,7 +10,7 @@ import type {
   TrustedPublisher,
 } from '@trustgate/core';
 import micromatch from 'micromatch';
-import { createClient, type HttpOptions, type JsonResult, MAX_BODY_BYTES } from './http.js';
+import { createClient, type DocumentKind, type HttpOptions, type JsonResult } from './http.js';
 import { dateTime, isName, isObject, isPackageName, isVersion, own, text } from './registry-values.js';
 
 /** Pages of tokens read at most; a registry with more (or whose pages loop) leaves the tokens incomplete. */
@@ -42,7 +42,7 @@ type Get = (
   path: string,
   errors: SourceError[],
   entity: string,
-  maxBytes?: number,
+  kind?: DocumentKind,
 ) => Promise<JsonResult<unknown>>;
 type Wrong = (errors: SourceError[], entity: string, path: string, what: string, unusable?: boolean) => void;
 
@@ -78,9 +78,9 @@ async function collect(
   const secret = options.token;
   let requests = 0;
   let failures = 0;
-  const get: Get = async (path, errors, entity, maxBytes) => {
+  const get: Get = async (path, errors, entity, kind) => {
     requests++;
-    const r = await client.getJson<unknown>(path, maxBytes !== undefined ? { maxBytes } : {});
+    const r = await client.getJson<unknown>(path, kind !== undefined ? { kind } : {});
     if (!r.ok) {
       failures++;
       errors.push({ entity, message: r.message });
@@ -127,7 +127,7 @@ async function collect(
     const org = encodeURIComponent(options.org);
     const entity = `org:${options.org}`;
     const membersPath = `-/org/${org}/user`;
-    const members = await get(membersPath, orgErrors, entity, MAX_BODY_BYTES.listing);
+    const members = await get(membersPath, orgErrors, entity, 'listing');
     if (members.ok && !isObject(members.data)) {
       wrong(orgErrors, entity, membersPath, 'the response is not a JSON object of members and roles.');
     } else if (members.ok && isObject(members.data)) {
@@ -157,7 +157,7 @@ async function collect(
         );
     }
     const packagesPath = `-/org/${org}/package`;
-    const pkgs = await get(packagesPath, packageErrors, entity, MAX_BODY_BYTES.listing);
+    const pkgs = await get(packagesPath, packageErrors, entity, 'listing');
     if (pkgs.ok) listed = packageList(pkgs.data, packageErrors, entity, packagesPath, wrong, secret);
   }
 
@@ -169,7 +169,7 @@ async function collect(
   if (!listed && needList && !options.org) {
     if (user) {
       const path = `-/user/${encodeURIComponent(user)}/package`;
-      const mine = await get(path, packageErrors, `user:${user}`, MAX_BODY_BYTES.listing);
+      const mine = await get(path, packageErrors, `user:${user}`, 'listing');
       if (mine.ok) listed = packageList(mine.data, packageErrors, `user:${user}`, path, wrong, secret);
     } else {
       // Without the account there is no list: the packages are unknown, not none.
@@ -304,7 +304,7 @@ async function collectTokens(
       break;
     }
     seen.set(url.href, page);
-    const r = await get(url.href, errors, entity, MAX_BODY_BYTES.listing);
+    const r = await get(url.href, errors, entity, 'listing');
     if (!r.ok) break;
     const objects = own(r.data, 'objects');
     if (!isObject(r.data) || !Array.isArray(objects)) {
@@ -418,7 +418,7 @@ async function collectPackage(
     origin: origin(escaped),
   };
 
-  const doc = await get(escaped, errors, entity, MAX_BODY_BYTES.packument);
+  const doc = await get(escaped, errors, entity, 'packument');
   if (doc.ok && !isObject(doc.data)) wrong(errors, entity, escaped, 'the response is not a JSON object.');
   else if (doc.ok) {
     const p = doc.data as Record<string, unknown>;

@@ -11,7 +11,14 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
-import { collectRegistry, createClient, MAX_BODY_BYTES, MAX_TOKEN_PAGES } from '@trustgate/collectors';
+import {
+  collectRegistry,
+  createClient,
+  MAX_BODY_BYTES,
+  MAX_JSON_CONTAINERS,
+  MAX_JSON_VALUES,
+  MAX_TOKEN_PAGES,
+} from '@trustgate/collectors';
 import { checkFacts, type Facts } from '@trustgate/core';
 
 const TOKEN = 'npm_SeCrEt0123456789abcdefTOKENvalue';
@@ -351,7 +358,7 @@ describe('#5 token pages are not truncated silently', () => {
 describe('#15 response bodies have a size limit', () => {
   /** An endless body, written as fast as the reader takes it; counts what it wrote. */
   function endless(written: { bytes: number }, headers: Record<string, string> = {}): Handler {
-    const chunk = Buffer.alloc(64 * 1024, '[');
+    const chunk = Buffer.alloc(64 * 1024, ' ');
     return (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json', ...headers });
       const pump = () => {
@@ -400,6 +407,41 @@ describe('#15 response bodies have a size limit', () => {
     assert.ok(toUser.bytes < MAX_BODY_BYTES.document + 16 * 1024 * 1024, `${toUser.bytes} bytes`);
     assert.ok(toPackument.bytes < MAX_BODY_BYTES.packument + 16 * 1024 * 1024, `${toPackument.bytes} bytes`);
     assert.ok(process.memoryUsage().rss - rssBefore < 400 * 1024 * 1024);
+  });
+
+  it('#15 a body dense with JSON structure is refused before parsing (a million {} would cost GBs of heap)', async () => {
+    const dense = `{"a":[${'{},'.repeat(MAX_JSON_CONTAINERS.packument)}{}]}`;
+    const commas = `{"a":[${'1,'.repeat(MAX_JSON_VALUES.packument + 1)}1]}`;
+    const r = await serve(
+      routes({
+        '/-/npm/v1/user': (_req: IncomingMessage, res: ServerResponse) =>
+          res.writeHead(200).end(`{"name":"alice","x":[${'[],'.repeat(MAX_JSON_CONTAINERS.document)}[]]}`),
+        '/-/npm/v1/tokens': { objects: [], urls: {} },
+        '/dense': (_req: IncomingMessage, res: ServerResponse) => res.writeHead(200).end(dense),
+        '/commas': (_req: IncomingMessage, res: ServerResponse) => res.writeHead(200).end(commas),
+        '/-/package/dense/trust': [],
+        '/-/package/dense/access': {},
+        '/-/package/commas/trust': [],
+        '/-/package/commas/access': {},
+      }),
+    );
+    const started = Date.now();
+    const { facts } = await collectRegistry({ registry: r.url, packages: ['dense', 'commas'], ...fast });
+    assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`);
+    assert.deepEqual(errorsOf(facts, 'accounts').errors, [
+      {
+        entity: 'account',
+        message:
+          'GET /-/npm/v1/user: the response holds more than 10,000 JSON objects and lists or 100,000 values, so it was not read.',
+      },
+    ]);
+    assert.deepEqual(
+      errorsOf(facts, 'packages').errors!.map((e) => e.message),
+      [
+        'GET /commas: the response holds more than 1,000,000 JSON objects and lists or 4,000,000 values, so it was not read.',
+        'GET /dense: the response holds more than 1,000,000 JSON objects and lists or 4,000,000 values, so it was not read.',
+      ],
+    );
   });
 
   it('#15 a declared Content-Length over the cap is refused before reading', async () => {
