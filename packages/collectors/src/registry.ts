@@ -312,8 +312,12 @@ async function collectTokens(
       break;
     }
     let odd = 0;
+    let full = false;
     for (const raw of objects) {
-      if (tokens.length >= MAX_TOKENS) break;
+      if (tokens.length >= MAX_TOKENS) {
+        full = true;
+        break;
+      }
       const mapped = mapTokenChecked(raw, user, tokenOrigin, secret);
       if (!mapped) {
         odd++;
@@ -345,15 +349,16 @@ async function collectTokens(
         `${odd} entr${odd === 1 ? 'y is' : 'ies are'} not token objects and ${odd === 1 ? 'was' : 'were'} left out.`,
         false,
       );
-    if (tokens.length >= MAX_TOKENS) {
+    const urls = own(r.data, 'urls');
+    const link = own(urls, 'next');
+    // Exactly MAX_TOKENS and no next page is complete; more is not.
+    if (full || (tokens.length >= MAX_TOKENS && link !== undefined && link !== null && link !== '')) {
       incomplete(
         entity,
         `The tokens after the first ${MAX_TOKENS} were not read: that is the most trustgate reads.`,
       );
       break;
     }
-    const urls = own(r.data, 'urls');
-    const link = own(urls, 'next');
     if (link === undefined || link === null || link === '') next = undefined;
     else if (typeof link === 'string') next = link;
     else {

@@ -18,6 +18,7 @@ import {
   MAX_JSON_CONTAINERS,
   MAX_JSON_VALUES,
   MAX_TOKEN_PAGES,
+  MAX_TOKENS,
 } from '@trustgate/collectors';
 import { checkFacts, type Facts } from '@trustgate/core';
 
@@ -326,6 +327,36 @@ describe('#5 token pages are not truncated silently', () => {
         },
       ],
     });
+  });
+
+  it(`#5 more than ${MAX_TOKENS} tokens in all leaves the tokens incomplete`, async () => {
+    const page = (from: number, next?: string) =>
+      JSON.stringify({
+        objects: Array.from({ length: 60_000 }, (_, i) => ({ key: `k${from + i}`, automation: true })),
+        urls: next ? { next } : {},
+      });
+    const [one, two] = [page(0, '/-/npm/v1/tokens?page=2'), page(60_000, '/-/npm/v1/tokens?page=3')];
+    const r = await serve(
+      routes({
+        '/-/npm/v1/user': profile,
+        '/-/npm/v1/tokens': (_req: IncomingMessage, res: ServerResponse) => res.writeHead(200).end(one),
+        '/-/npm/v1/tokens?page=2': (_req: IncomingMessage, res: ServerResponse) =>
+          res.writeHead(200).end(two),
+        '/-/user/alice/package': {},
+      }),
+    );
+    const { facts } = await collectRegistry({ registry: r.url, ...fast });
+    assert.equal(facts.tokens!.length, MAX_TOKENS);
+    assert.deepEqual(errorsOf(facts, 'tokens'), {
+      complete: false,
+      errors: [
+        {
+          entity: 'tokens page 2',
+          message: `The tokens after the first ${MAX_TOKENS} were not read: that is the most trustgate reads.`,
+        },
+      ],
+    });
+    assert.ok(!r.hits.some((h) => h.path.includes('page=3')));
   });
 
   it('#5 a next link back to an earlier page (a loop) leaves the tokens incomplete', async () => {
