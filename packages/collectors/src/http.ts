@@ -125,15 +125,15 @@ export function createClient(base: string, options: HttpOptions = {}) {
 
   /** Where a URL off the registry leads, for a message. */
   function elsewhere(url: URL): string {
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') return `a ${url.protocol} URL`;
-    if (url.origin !== rootUrl.origin) return `another origin (${url.origin})`;
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') return `a ${cut(url.protocol, 20)} URL`;
+    if (url.origin !== rootUrl.origin) return `another origin (${cut(url.origin, 100)})`;
     return `a path outside the registry's ${rootUrl.pathname}`;
   }
 
   /** `GET /path?query`, for messages: the registry's own path, or the whole URL elsewhere. */
   function describe(url: URL): string {
     const where = url.origin === rootUrl.origin ? `${url.pathname}${url.search}` : url.href;
-    return `GET ${where.length > 200 ? `${where.slice(0, 200)}…` : where}`;
+    return `GET ${cut(where, 200)}`;
   }
 
   /** Never the token, even when a registry echoes it back in a link. */
@@ -313,7 +313,7 @@ export function createClient(base: string, options: HttpOptions = {}) {
     }
   }
 
-  return { getJson, resolve, onRegistry, describe, root };
+  return { getJson, resolve, onRegistry, describe, elsewhere, root };
 }
 
 /**
@@ -425,6 +425,10 @@ function retryAfter(header: string | null): number | undefined {
   if (Number.isFinite(secs) && secs >= 0) return secs * 1000;
   const t = Date.parse(header);
   return Number.isNaN(t) ? undefined : Math.max(0, t - Date.now());
+}
+
+function cut(s: string, max: number): string {
+  return s.length > max ? `${s.slice(0, max)}…` : s;
 }
 
 function count(tries: number): string {

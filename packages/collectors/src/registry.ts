@@ -284,11 +284,7 @@ async function collectTokens(
     const url = client.resolve(next);
     if (!url || !client.onRegistry(url)) {
       // The mechanism is in the client (it sends nothing off the registry); this says what it means.
-      const where = !url
-        ? 'a link that is not a URL'
-        : url.origin !== new URL(client.root).origin
-          ? `another origin (${url.origin})`
-          : 'a path outside the registry';
+      const where = url ? client.elsewhere(url) : 'a link that is not a URL';
       incomplete(
         entity,
         `Page ${page - 1} of the tokens links its next page to ${where}, which was not followed; the tokens after page ${page - 1} were not read.`,
