@@ -48,6 +48,16 @@ export const checkOptions = {
     value: 'N',
     help: 'With --registry: retries of a request on 429, 5xx or no answer (default 4).',
   },
+  timeout: {
+    type: 'string',
+    value: 'SECONDS',
+    help: 'With --registry: the longest one try of a request may take (default 15); a request with its retries takes at most twice that.',
+  },
+  deadline: {
+    type: 'string',
+    value: 'SECONDS',
+    help: 'With --registry: stop collecting after this long, and record what was not collected (default: no limit).',
+  },
   repo: {
     type: 'string',
     value: 'DIR',
@@ -260,6 +270,8 @@ export async function runCheck(
           packages: values.packages,
           tokenEnv: values['token-env'],
           retries: values.retries,
+          timeout: values.timeout,
+          deadline: values.deadline,
         },
         io.stderr,
         false,
