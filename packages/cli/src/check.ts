@@ -1,12 +1,14 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import {
   compareWithBaseline,
   describeError,
   didYouMean,
+  type EffectivePolicy,
   evaluate,
   exitCodeFor,
+  INPUT_LIMITS,
   type Level,
   loadFactsFile,
   loadPolicy,
@@ -16,8 +18,11 @@ import {
   type Reporter,
   type RunResult,
   readFactsFile,
+  readInputTextSync,
   TrustgateError,
+  terminalSafe,
 } from '@trustgate/core';
+import { whyUnreadable } from '@trustgate/core/errors';
 import { reporters } from '@trustgate/reporters';
 import { helpOption, type OptionSpec, optionHelp, parseCommandArgs, pluginsOption } from './args.js';
 import { isPathSpecifier, loadModule } from './modules.js';
@@ -172,11 +177,11 @@ function resolvesFrom(pkg: string, cwd: string): boolean {
 function readBaseline(file: string): unknown {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
-  } catch {
+    text = readInputTextSync(file, INPUT_LIMITS.report);
+  } catch (error) {
     throw new TrustgateError(
       'E_BASELINE',
-      `${file}: Cannot read the baseline report: the file does not exist or cannot be read.`,
+      `${file}: Cannot read the baseline report: ${whyUnreadable(error)}.`,
     );
   }
   try {

@@ -18,7 +18,8 @@ export function findTestFiles(target: string): string[] {
   } catch {
     throw new TrustgateError('E_ARGS', `${target}: Cannot run policy tests: it does not exist.`);
   }
-  if (st.isFile()) return [target];
+  // Anything but a folder is read as a test file: the reader refuses a FIFO or a device with a sentence.
+  if (!st.isDirectory()) return [target];
   const out: string[] = [];
   const walk = (dir: string) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {

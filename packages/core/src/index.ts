@@ -50,6 +50,14 @@ export {
   type PolicyTestFile,
   runPolicyTestFile,
 } from './policy-tests.js';
+export {
+  formatBytes,
+  INPUT_LIMITS,
+  InputFileError,
+  readInputFile,
+  readInputFileSync,
+  readInputTextSync,
+} from './read-input.js';
 export * from './result.js';
 export * from './rule.js';
 export {

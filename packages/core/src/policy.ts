@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { ValidateFunction } from 'ajv';
@@ -12,6 +12,7 @@ import {
   whyUnreadable,
 } from './errors.js';
 import { COLLECTIONS } from './facts.js';
+import { INPUT_LIMITS, readInputTextSync } from './read-input.js';
 import { type ExceptionRef, LEVEL_RANK, type Level } from './result.js';
 import type { AnyRule, Plugin, Reporter } from './rule.js';
 import { compileSchema, explainErrors, parseDateOrDateTime, sharedAjv, standaloneModule } from './schema.js';
@@ -237,7 +238,7 @@ function collectLayers(
   const shown = display(file, cwd);
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readInputTextSync(file, INPUT_LIMITS.policy);
   } catch (error) {
     throw new TrustgateError('E_POLICY_READ', `${shown}: Cannot read the policy: ${whyUnreadable(error)}.`);
   }
