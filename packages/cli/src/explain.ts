@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { type EffectivePolicy, loadPolicy, type SetBy } from '@trustgate/core';
+import { type EffectivePolicy, loadPolicy, type SetBy, terminalSafe } from '@trustgate/core';
 import { helpOption, type OptionSpec, optionHelp, parseCommandArgs, pluginsOption } from './args.js';
 import { defaultPolicy } from './check.js';
 import { PRESET_DIR, policyLoadOptions } from './setup.js';
@@ -129,6 +129,7 @@ export async function runExplain(args: string[], io: { stdout: (s: string) => vo
     }
   }
   out.push('', `Settings: expiryWarningDays ${data.settings.expiryWarningDays}`);
-  io.stdout(`${out.join('\n')}\n`);
+  // The policy's values (names, reasons, globs) are shown terminal-safe, one line each.
+  io.stdout(`${out.map(terminalSafe).join('\n')}\n`);
   return 0;
 }

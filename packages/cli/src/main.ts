@@ -1,5 +1,5 @@
 // Only the error helpers: `--version` and `--help` need nothing else of core.
-import { describeError, didYouMean, TrustgateError } from '@trustgate/core/errors';
+import { describeError, didYouMean, TrustgateError, terminalSafe } from '@trustgate/core/errors';
 import { removePending } from './output.js';
 import { TOOL } from './tool.js';
 
@@ -70,10 +70,11 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (error) {
     if (error instanceof TrustgateError) {
-      for (const line of error.message.split('\n')) stderr(`trustgate: ${line}\n`);
+      // A message quotes input (file names, keys, values): each line is shown terminal-safe.
+      for (const line of error.message.split('\n')) stderr(`trustgate: ${terminalSafe(line)}\n`);
       return error.exitCode;
     }
-    stderr(`trustgate: internal error: ${describeError(error)}\n`);
+    stderr(`trustgate: internal error: ${terminalSafe(describeError(error))}\n`);
     if (process.env.TRUSTGATE_DEBUG) stderr(`${error instanceof Error ? error.stack : ''}\n`);
     return 3;
   } finally {

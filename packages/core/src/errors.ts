@@ -12,6 +12,8 @@ export interface Diagnostic extends SourcePosition {
   message: string;
 }
 
+export { terminalSafe } from './terminal-safe.js';
+
 /** Exit codes, as DESIGN.md fixes them. */
 export const ExitCode = {
   ok: 0,

@@ -70,3 +70,4 @@ export {
   validatorKey,
 } from './schema.js';
 export { loadSchema } from './schemas.js';
+export { terminalSafe } from './terminal-safe.js';
