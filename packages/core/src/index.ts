@@ -70,4 +70,5 @@ export {
   validatorKey,
 } from './schema.js';
 export { loadSchema } from './schemas.js';
+export { isPathSpecifier } from './specifier.js';
 export { terminalSafe } from './terminal-safe.js';
