@@ -283,3 +283,43 @@ describe('issue #18 (10): a report never replaces an input', () => {
     assert.equal(r.status, 1);
   });
 });
+
+describe('issue #18 (17): control characters in facts reach no output raw, through the CLI', () => {
+  const ESC = '\x1b';
+  const file = `.github/workflows/x\n::error::pwned${ESC}[31m.yml`;
+  const facts = JSON.parse(FACTS);
+  facts.workflows.push({
+    id: `${file}#rel\u202eesae/1`,
+    file,
+    provider: 'github',
+    registry: 'https://registry.npmjs.org/',
+    job: `rel\u202eesae${ESC}]0;title\x07`,
+    tool: 'npm',
+    command: 'npm publish',
+    auth: { oidc: false, tokenSecrets: ['NPM_TOKEN'], tokenEnv: ['NODE_AUTH_TOKEN'] },
+    provenance: false,
+    origin: { file, line: 7, column: 9 },
+  });
+  const dir = folder({ 'trustgate.yaml': POLICY, 'facts.json': JSON.stringify(facts) });
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: they are what the test looks for.
+  const RAW = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
+  it('text, github and markdown: escaped, one line each, no line starting with "::" but the annotations', () => {
+    for (const format of ['text', 'github', 'markdown']) {
+      const r = run(['check', '--facts', 'facts.json', '--format', format], dir);
+      assert.equal(r.status, 1, r.stderr);
+      assert.doesNotMatch(r.stdout, RAW, format);
+      const lines = r.stdout.split('\n');
+      const commands = lines.filter((l) => l.trimStart().startsWith('::'));
+      if (format === 'github') assert.ok(commands.every((l) => /^::(error|warning|notice) file=/.test(l)));
+      else assert.deepEqual(commands, [], format);
+      // Markdown escapes the backslash of the escape once more: it renders as \n.
+      const shown =
+        format === 'markdown' ? '\\\\n::error::pwned\\\\x1b[31m.yml' : '\\n::error::pwned\\x1b[31m.yml';
+      assert.ok(r.stdout.includes(shown), `${format} shows the file name escaped:\n${r.stdout}`);
+    }
+    const text = run(['check', '--facts', 'facts.json', '--format', 'text'], dir).stdout;
+    assert.ok(text.includes('           at .github/workflows/x\\n::error::pwned\\x1b[31m.yml:7:9\n'), text);
+    assert.ok(text.includes('job "rel\\u202eesae\\x1b]0;title\\x07"'), text);
+  });
+});
