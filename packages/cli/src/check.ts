@@ -266,6 +266,13 @@ export async function runCheck(
   const inputs: InputFile[] = [
     ...policy.layers.map((file) => ({ file: path.resolve(cwd, file), shown: file, what: 'the policy file' })),
     ...factFiles.map((file) => ({ file, shown: file, what: 'the facts file' })),
+    // A local plugin is an input too: its code.
+    ...policy.plugins
+      .filter((p) => isPathSpecifier(p.spec))
+      .map((p) => {
+        const file = path.resolve(cwd, path.dirname(p.setBy.file), p.spec);
+        return { file, shown: path.relative(cwd, file) || file, what: 'the plugin' };
+      }),
   ];
   if (values.baseline !== undefined)
     inputs.push({ file: values.baseline, shown: values.baseline, what: 'the baseline report' });

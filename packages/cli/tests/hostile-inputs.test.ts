@@ -323,3 +323,22 @@ describe('issue #18 (17): control characters in facts reach no output raw, throu
     assert.ok(text.includes('job "rel\\u202eesae\\x1b]0;title\\x07"'), text);
   });
 });
+
+describe('issue #18 (10): nor the code of a local plugin', () => {
+  it('--format json=PLUGIN', () => {
+    const plugin =
+      "export default { name: 'acme', rules: { ok: { meta: { description: 'Require nothing.', docs: 'https://example.test/acme', collections: [], defaultLevel: 'error', securitySeverity: 1 }, check() {} } } };\n";
+    const dir = folder({
+      'trustgate.yaml': `${POLICY}plugins: [./acme.mjs]\n`,
+      'acme.mjs': plugin,
+      'facts.json': FACTS,
+    });
+    const r = run(['check', '--facts', 'facts.json', '--format', 'json=acme.mjs'], dir);
+    assert.equal(
+      r.stderr,
+      'trustgate: --format json=acme.mjs would replace the plugin acme.mjs, which this run reads; write the report to another file.\n',
+    );
+    assert.equal(r.status, 2);
+    assert.equal(readFileSync(path.join(dir, 'acme.mjs'), 'utf8'), plugin);
+  });
+});
