@@ -106,7 +106,8 @@ Evaluates a policy over facts and reports the findings.
 ${optionHelp(checkOptions)}
 
 Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
-2 bad input, 3 a rule or reporter failed.`;
+2 bad input, 3 a rule or reporter failed, 130 or 143 stopped by SIGINT or SIGTERM
+(no report is written).`;
 
 const FAIL_ON = ['error', 'warning', 'note', 'never'] as const;
 
