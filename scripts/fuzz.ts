@@ -306,6 +306,7 @@ export async function fuzz(
         }
       }
       result.byClass[kind] = (result.byClass[kind] ?? 0) + 1;
+      if (heavy) result.byClass.heavy = (result.byClass.heavy ?? 0) + 1;
       writeFileSync(file, policyText);
       if (link) symlinkSync(link.to, link.at);
       if (link?.at !== factsFile) writeFileSync(factsFile, factsText);
