@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { ValidateFunction } from 'ajv';
@@ -17,6 +17,7 @@ import {
   whyUnreadable,
 } from './errors.js';
 import { COLLECTIONS } from './facts.js';
+import { INPUT_LIMITS, readInputTextSync } from './read-input.js';
 import { type ExceptionRef, LEVEL_RANK, type Level } from './result.js';
 import type { AnyRule, Plugin, Reporter } from './rule.js';
 import { compileSchema, explainErrors, parseDateOrDateTime, sharedAjv, standaloneModule } from './schema.js';
@@ -169,8 +170,6 @@ interface Layer {
 }
 
 const PRESET_PREFIX = 'trustgate:';
-/** A policy larger than this is refused unread. */
-const MAX_POLICY_BYTES = 4 * 1024 * 1024;
 // Generated at build time; from source, compiled on first use.
 let policyValidator = standaloneModule('policy', loadSchema('policy.schema.json'))?.validate as
   | ValidateFunction
@@ -262,21 +261,8 @@ function collectLayers(
   const named = via ? ` (${via} extends it)` : '';
   let text: string;
   try {
-    // `extends` may name any path: never open a device or a FIFO (reading /dev/zero never ends).
-    const stat = statSync(file);
-    if (!stat.isFile()) {
-      throw new TrustgateError(
-        'E_POLICY_READ',
-        `${shown}: Cannot read the policy${named}: ${stat.isDirectory() ? 'it is a directory' : 'it is not a regular file'}.`,
-      );
-    }
-    if (stat.size > MAX_POLICY_BYTES) {
-      throw new TrustgateError(
-        'E_POLICY_READ',
-        `${shown}: Cannot read the policy${named}: it is larger than ${MAX_POLICY_BYTES / 1024 / 1024} MiB.`,
-      );
-    }
-    text = readFileSync(file, 'utf8');
+    // The bounded reader: never waits on a device or a FIFO, and stops at the size limit.
+    text = readInputTextSync(file, INPUT_LIMITS.policy);
   } catch (error) {
     if (error instanceof TrustgateError) throw error;
     throw new TrustgateError(

@@ -287,7 +287,7 @@ describe('policy loading', () => {
     const dir = tempDir({ 'folder/x': '' });
     assert.equal(
       await policyError(`${HEAD}extends: [/dev/zero]\n`),
-      '/dev/zero: Cannot read the policy (trustgate.yaml:3:11 extends it): it is not a regular file.',
+      '/dev/zero: Cannot read the policy (trustgate.yaml:3:11 extends it): it is a character device, not a regular file.',
     );
     assert.equal(
       await policyError(`${HEAD}extends: [${path.join(dir, 'folder')}]\n`),

@@ -27,10 +27,10 @@ describe('junit reporter', () => {
 describe('markdown reporter', () => {
   it('a summary table and the findings, waived ones folded away', () =>
     matchGolden(render(markdown), 'report.md'));
-  it('escapes table cells', () => {
+  it('escapes table cells, and shows a newline as an escape', () => {
     const odd = structuredClone(result);
     odd.findings = [{ ...result.findings[4]!, message: 'a | b <script>\nc' }];
-    assert.match(String(markdown(odd, { color: false })), /a \\\| b &lt;script&gt; c/);
+    assert.match(String(markdown(odd, { color: false })), /a \\\| b &lt;script&gt;\\\\nc/);
   });
 });
 
