@@ -29,11 +29,12 @@ import { build } from 'esbuild';
 const root = new URL('../', import.meta.url);
 
 /**
- * Dependencies that stay imports: the workspace packages (see above), ajv and
- * micromatch (loaded through `createRequire` only when a run needs them), and
+ * Dependencies that stay imports: the workspace packages (see above), ajv,
+ * re2js and micromatch (loaded through `createRequire` only when a run needs
+ * them), and
  * what only `collect`, `fix` or a TypeScript plugin load.
  */
-const external = ['@trustgate/*', 'ajv', 'ajv/*', 'micromatch', 'fast-glob', 'diff', 'tsx', 'tsx/*'];
+const external = ['@trustgate/*', 'ajv', 'ajv/*', 're2js', 'micromatch', 'fast-glob', 'diff', 'tsx', 'tsx/*'];
 
 const packages = {
   core: ['index', 'testing', 'errors'],

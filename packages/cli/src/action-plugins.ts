@@ -1,36 +1,30 @@
 /**
- * The action's `plugins: auto`: which plugins a check may load. Plugins are
- * code that runs next to the job's secrets, and a pull request can change
- * them, so on a pull request that changes the policy, a local file it
- * extends, or a local plugin, no plugin loads (`--plugins none`). When what
- * changed cannot be told, none load either.
+ * The action's `plugins: auto`: on a pull request, which plugins a check may
+ * load. The rule is `decide` in policy-files.ts; this module lists what the
+ * pull request changes with git, and fails closed when it cannot.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { policyFiles } from './policy-files.js';
+import { decide, type PluginsDecision } from './policy-files.js';
 
 type Env = Record<string, string | undefined>;
-
-export interface PluginsDecision {
-  plugins: 'all' | 'none';
-  /** Said in the log when plugins are refused. */
-  why?: string;
-}
 
 const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target']);
 
 function git(dir: string, args: string[]): { ok: boolean; out: string } {
-  const r = spawnSync('git', ['-C', dir, ...args], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync('git', ['-C', dir, ...args], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    maxBuffer: 256 * 1024 * 1024,
+  });
   return { ok: r.status === 0, out: r.stdout ?? '' };
 }
 
+/** `all` outside pull requests; on one, `decide` over the files it changes, or `none` when they cannot be listed. */
 export function decidePlugins(env: Env, dir: string, policyFile: string): PluginsDecision {
-  if (!PULL_REQUEST_EVENTS.has(env.GITHUB_EVENT_NAME ?? '')) return { plugins: 'all' };
-  const refuse = (why: string): PluginsDecision => ({
-    plugins: 'none',
-    why: `${why}; plugins are refused (--plugins none).`,
-  });
+  if (!PULL_REQUEST_EVENTS.has(env.GITHUB_EVENT_NAME ?? '')) return { plugins: 'all', reason: '' };
+  const refuse = (reason: string): PluginsDecision => ({ plugins: 'none', reason });
   let base = '';
   try {
     const event = JSON.parse(readFileSync(env.GITHUB_EVENT_PATH ?? '', 'utf8')) as {
@@ -40,24 +34,18 @@ export function decidePlugins(env: Env, dir: string, policyFile: string): Plugin
   } catch {
     // no event file: what changed cannot be told
   }
-  if (!/^[0-9a-f]{40}$/.test(base)) return refuse('this pull request names no base commit');
-  if (
-    !git(dir, ['cat-file', '-e', `${base}^{commit}`]).ok &&
-    !git(dir, ['fetch', '--no-tags', '--depth=1', 'origin', base]).ok
-  ) {
-    return refuse('the base commit of this pull request could not be fetched');
-  }
+  if (!/^[0-9a-f]{40}$/.test(base))
+    return refuse('its changes cannot be listed: the event names no base commit');
   const top = git(dir, ['rev-parse', '--show-toplevel']);
-  const changed = git(dir, ['diff', '--name-only', '--no-renames', base, '--']);
-  if (!top.ok || !changed.ok) return refuse('what this pull request changes could not be read');
+  if (!top.ok) return refuse('its changes cannot be listed: the folder is not in a git repository');
   const root = top.out.trim();
-  const changedFiles = new Set(
-    changed.out
-      .split('\n')
-      .filter(Boolean)
-      .map((f) => path.join(root, f)),
-  );
-  const hit = policyFiles(dir, policyFile).find((f) => changedFiles.has(f));
-  if (hit) return refuse(`this pull request changes ${path.relative(root, hit)}, which the policy runs from`);
-  return { plugins: 'all' };
+  if (
+    !git(root, ['cat-file', '-e', `${base}^{commit}`]).ok &&
+    !git(root, ['fetch', '--no-tags', '--depth=1', 'origin', base]).ok
+  ) {
+    return refuse('its changes cannot be listed: the base commit could not be fetched');
+  }
+  const changed = git(root, ['diff', '--name-only', '--no-renames', '-z', base, '--']);
+  if (!changed.ok) return refuse('its changes cannot be listed');
+  return decide(path.resolve(dir, policyFile), root, changed.out.split('\0'));
 }

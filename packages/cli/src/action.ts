@@ -12,6 +12,7 @@
  */
 import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { terminalSafe } from '@trustgate/core/errors';
 import { decidePlugins } from './action-plugins.js';
 import { main } from './main.js';
 
@@ -63,8 +64,14 @@ export async function runAction(
   const pluginsInput = getInput(env, 'plugins') || 'auto';
 
   const decision =
-    pluginsInput === 'auto' ? decidePlugins(env, dir, policy || 'trustgate.yaml') : { plugins: pluginsInput };
-  if ('why' in decision && decision.why) io.stdout(`trustgate: ${decision.why}\n`);
+    pluginsInput === 'auto'
+      ? decidePlugins(env, dir, policy || 'trustgate.yaml')
+      : { plugins: pluginsInput, reason: '' };
+  // The reason names a file of the pull request: terminal-safe, it cannot start a workflow command in the log.
+  if (decision.plugins === 'none' && decision.reason)
+    io.stdout(
+      `trustgate: plugins are refused for this pull request (--plugins none): ${terminalSafe(decision.reason)}.\n`,
+    );
 
   const args = [
     'check',

@@ -81,6 +81,7 @@ export function optionHelp(spec: Record<string, OptionSpec>): string {
   const rows = Object.entries(spec).map(
     ([name, o]) => [`--${name}${o.value ? ` ${o.value}` : ''}`, o.help] as const,
   );
-  const width = Math.max(...rows.map(([left]) => left.length));
+  let width = 0;
+  for (const [left] of rows) width = Math.max(width, left.length);
   return rows.map(([left, help]) => `  ${left.padEnd(width)}  ${help}`).join('\n');
 }

@@ -1,12 +1,15 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import {
+  type AnyRule,
   compareWithBaseline,
   describeError,
   didYouMean,
+  type EffectivePolicy,
   evaluate,
   exitCodeFor,
+  INPUT_LIMITS,
   type Level,
   loadFactsFile,
   loadPolicy,
@@ -17,13 +20,25 @@ import {
   type Reporter,
   type RunResult,
   readFactsFile,
+  readInputTextSync,
   TrustgateError,
+  terminalSafe,
 } from '@trustgate/core';
+import { whyUnreadable } from '@trustgate/core/errors';
 import { reporters } from '@trustgate/reporters';
 import { helpOption, type OptionSpec, optionHelp, parseCommandArgs, pluginsOption } from './args.js';
 import { isPathSpecifier, loadModule } from './modules.js';
-import { writeAtomic } from './output.js';
+import {
+  commitFile,
+  discardFile,
+  type InputFile,
+  pacer,
+  refuseOutputsOverInputs,
+  type StagedFile,
+  stageFile,
+} from './output.js';
 import { policyLoadOptions, TOOL } from './setup.js';
+import { letSignalsIn, markReportsInPlace } from './signals.js';
 
 export const checkOptions = {
   policy: {
@@ -48,6 +63,16 @@ export const checkOptions = {
     type: 'string',
     value: 'N',
     help: 'With --registry: retries of a request on 429, 5xx or no answer (default 4).',
+  },
+  timeout: {
+    type: 'string',
+    value: 'SECONDS',
+    help: 'With --registry: the longest one try of a request may take (default 15); a request with its retries takes at most twice that.',
+  },
+  deadline: {
+    type: 'string',
+    value: 'SECONDS',
+    help: 'With --registry: stop collecting after this long, and record what was not collected (default: no limit).',
   },
   repo: {
     type: 'string',
@@ -92,7 +117,8 @@ Evaluates a policy over facts and reports the findings.
 ${optionHelp(checkOptions)}
 
 Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
-2 bad input, 3 a rule or reporter failed.`;
+2 bad input, 3 a rule or reporter failed, 130 or 143 stopped by SIGINT or SIGTERM
+(no report is written).`;
 
 const FAIL_ON = ['error', 'warning', 'note', 'never'] as const;
 
@@ -170,11 +196,11 @@ function resolvesFrom(pkg: string, cwd: string): boolean {
 function readBaseline(file: string): unknown {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
-  } catch {
+    text = readInputTextSync(file, INPUT_LIMITS.report);
+  } catch (error) {
     throw new TrustgateError(
       'E_BASELINE',
-      `${file}: Cannot read the baseline report: the file does not exist or cannot be read.`,
+      `${file}: Cannot read the baseline report: ${whyUnreadable(error)}.`,
     );
   }
   try {
@@ -245,7 +271,23 @@ export async function runCheck(
   const reads = factFiles.map((f) => readFactsFile(f));
   const policy = await loadPolicy(target, policyLoadOptions(cwd, values.plugins));
   const outputs = await parseFormats(values.format, cwd, policy.reporters);
+  // A report never replaces what the run reads (by path, link or hard link), and two never share a file.
+  const inputs: InputFile[] = [
+    ...policy.layers.map((file) => ({ file: path.resolve(cwd, file), shown: file, what: 'the policy file' })),
+    ...factFiles.map((file) => ({ file, shown: file, what: 'the facts file' })),
+    // A local plugin is an input too: its code.
+    ...policy.plugins
+      .filter((p) => isPathSpecifier(p.spec))
+      .map((p) => {
+        const file = path.resolve(cwd, path.dirname(p.setBy.file), p.spec);
+        return { file, shown: path.relative(cwd, file) || file, what: 'the plugin' };
+      }),
+  ];
+  if (values.baseline !== undefined)
+    inputs.push({ file: values.baseline, shown: values.baseline, what: 'the baseline report' });
+  refuseOutputsOverInputs(outputs, inputs);
   const loaded = (await Promise.all(reads)).map((read) => loadFactsFile(read));
+  await letSignalsIn();
   // The collectors (and their dependencies) load only when a run collects.
   const collect =
     values.registry !== undefined || repo !== undefined ? await import('./collect.js') : undefined;
@@ -258,6 +300,8 @@ export async function runCheck(
           packages: values.packages,
           tokenEnv: values['token-env'],
           retries: values.retries,
+          timeout: values.timeout,
+          deadline: values.deadline,
         },
         io.stderr,
         false,
@@ -267,7 +311,9 @@ export async function runCheck(
   const repoScan = repo !== undefined ? await collect!.collectRepository(repo) : undefined;
   if (repoScan) loaded.push(repoScan.facts);
   const facts = mergeFacts(loaded);
-  let result = await evaluate({ facts, policy, ...(now ? { now } : {}), tool: TOOL });
+  await letSignalsIn();
+  let result = await evaluate({ facts, policy: pausing(policy), ...(now ? { now } : {}), tool: TOOL });
+  await letSignalsIn();
   // The edits that resolve trusted-publishing findings ride along in SARIF (`fixes`) and JSON.
   if (repo !== undefined && repoScan && outputs.some((o) => o.format === 'sarif' || o.format === 'json'))
     await (await import('./fix.js')).attachFixes(result, repo, repoScan.scan);
@@ -279,27 +325,53 @@ export async function runCheck(
   return reporterFailed ? 3 : exitCodeFor(result, failOn, { newOnly: values['fail-on-new'] === true });
 }
 
-/** Every output is attempted; a reporter that throws does not stop the others. Returns whether one failed. */
+/**
+ * The policy with a pause before each rule, in which a pending SIGINT or SIGTERM
+ * ends the run (see signals.ts): the rules are the longest synchronous work.
+ */
+function pausing(policy: EffectivePolicy): EffectivePolicy {
+  const rules = policy.rules.map((r) => {
+    const rule = r.rule;
+    const paused: AnyRule = Object.create(rule);
+    paused.check = async (ctx, options) => {
+      await letSignalsIn();
+      return rule.check(ctx, options);
+    };
+    return { ...r, rule: paused };
+  });
+  return { ...policy, rules };
+}
+
+type Io = { stdout: (s: string | Uint8Array) => void; stderr: (s: string) => void; color: boolean };
+
+/**
+ * Every output is attempted; a reporter that throws does not stop the others.
+ * Returns whether one failed. The files are written to temporary files first,
+ * and renamed into place together once all are written; standard output comes
+ * last. So a run that a signal stops writes no report at all.
+ */
 async function writeReports(
   result: RunResult,
   outputs: Output[],
-  io: { stdout: (s: string | Uint8Array) => void; stderr: (s: string) => void; color: boolean },
+  io: Io,
   omitWaived: boolean,
 ): Promise<boolean> {
   let failed = false;
   let writeError: TrustgateError | undefined;
-  for (const output of outputs) {
+  const staged: StagedFile[] = [];
+  const report = async (output: Output) => {
+    await letSignalsIn();
     let data: ReportData;
     try {
       data = await output.reporter(result, {
         color: output.file === undefined && io.color,
         omitWaived,
-        warn: (message) => io.stderr(`trustgate: ${output.format}: ${message}\n`),
+        warn: (message) => io.stderr(`trustgate: ${output.format}: ${terminalSafe(message)}\n`),
       });
     } catch (error) {
       failed = true;
-      io.stderr(`trustgate: the ${output.format} reporter failed: ${describeError(error)}\n`);
-      continue;
+      io.stderr(`trustgate: the ${output.format} reporter failed: ${terminalSafe(describeError(error))}\n`);
+      return;
     }
     // A reporter that gives its report in pieces may still fail part-way: that is the reporter
     // failing (exit 3, and no file left behind), not the output.
@@ -316,20 +388,44 @@ async function writeReports(
             }
           })(data);
     try {
-      if (output.file === undefined) {
-        if (typeof pieces === 'string' || pieces instanceof Uint8Array) io.stdout(pieces);
-        else for (const piece of pieces) io.stdout(piece);
-      } else writeAtomic(output.file, pieces);
+      if (output.file !== undefined) staged.push(await stageFile(output.file, pieces));
+      else if (typeof pieces === 'string' || pieces instanceof Uint8Array) io.stdout(pieces);
+      else {
+        const pace = pacer();
+        for (const piece of pieces) {
+          io.stdout(piece);
+          await pace();
+        }
+      }
     } catch (error) {
       if (reporterError !== undefined) {
         failed = true;
-        io.stderr(`trustgate: the ${output.format} reporter failed: ${describeError(reporterError)}\n`);
-        continue;
+        io.stderr(
+          `trustgate: the ${output.format} reporter failed: ${terminalSafe(describeError(reporterError))}\n`,
+        );
+        return;
       }
       if (!(error instanceof TrustgateError)) throw error;
       writeError ??= error;
     }
+  };
+  try {
+    for (const output of outputs) if (output.file !== undefined) await report(output);
+    await letSignalsIn();
+    while (staged.length > 0) {
+      const next = staged.shift()!;
+      try {
+        commitFile(next);
+      } catch (error) {
+        if (!(error instanceof TrustgateError)) throw error;
+        writeError ??= error;
+      }
+    }
+  } finally {
+    for (const left of staged) discardFile(left);
   }
+  markReportsInPlace();
+  for (const output of outputs) if (output.file === undefined) await report(output);
   if (writeError) throw writeError;
   return failed;
 }

@@ -43,6 +43,16 @@ export const collectOptions = {
     value: 'N',
     help: 'Retries of a registry request on 429, 5xx or no answer (default 4).',
   },
+  timeout: {
+    type: 'string',
+    value: 'SECONDS',
+    help: 'With --registry: the longest one try of a request may take (default 15); a request with its retries takes at most twice that.',
+  },
+  deadline: {
+    type: 'string',
+    value: 'SECONDS',
+    help: 'With --registry: stop collecting after this long, and record what was not collected (default: no limit).',
+  },
   output: {
     type: 'string',
     short: 'o',
@@ -88,6 +98,21 @@ export interface RegistryArgs {
   tokenEnv?: string | undefined;
   concurrency?: string | undefined;
   retries?: string | undefined;
+  timeout?: string | undefined;
+  deadline?: string | undefined;
+}
+
+/** `--timeout 0.5`, `--deadline 600`: seconds, as milliseconds. */
+function parseSeconds(name: string, value: string | undefined, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const seconds = /^\d+(?:\.\d+)?$/.test(value) ? Number(value) : Number.NaN;
+  if (!(seconds >= 0.01 && seconds <= max)) {
+    throw new TrustgateError(
+      'E_ARGS',
+      `--${name} "${value}" must be a number of seconds from 0.01 to ${max}.`,
+    );
+  }
+  return Math.round(seconds * 1000);
 }
 
 /** Collect from a registry. Exit 3 (an internal failure) when every request failed. */
@@ -103,6 +128,13 @@ export async function collectFromRegistry(
   } catch {
     throw new TrustgateError('E_ARGS', `--registry "${args.registry}" is not an http(s) URL.`);
   }
+  if (url.username || url.password) {
+    // Never echo it: the user info may be a credential.
+    throw new TrustgateError(
+      'E_ARGS',
+      '--registry must not hold a user name or password; the token comes from NPM_TOKEN, --token-env or ~/.npmrc.',
+    );
+  }
   const concurrency = args.concurrency === undefined ? 8 : Number(args.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
     throw new TrustgateError(
@@ -114,6 +146,8 @@ export async function collectFromRegistry(
   if (!Number.isInteger(retries) || retries < 0 || retries > 10) {
     throw new TrustgateError('E_ARGS', `--retries "${args.retries}" must be a whole number from 0 to 10.`);
   }
+  const timeoutMs = parseSeconds('timeout', args.timeout, 600);
+  const deadlineMs = parseSeconds('deadline', args.deadline, 86_400);
   const shard = parseShard(args.shard);
   const token = registryToken(url.toString(), args.tokenEnv);
   const progress = tty
@@ -128,6 +162,8 @@ export async function collectFromRegistry(
     ...(shard ? { shard } : {}),
     concurrency,
     attempts: retries + 1,
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    ...(deadlineMs !== undefined ? { deadlineMs } : {}),
     ...(progress ? { onProgress: progress } : {}),
   });
   if (requests > 0 && failures === requests) {
@@ -168,13 +204,18 @@ export async function runCollect(
           tokenEnv: values['token-env'],
           concurrency: values.concurrency,
           retries: values.retries,
+          timeout: values.timeout,
+          deadline: values.deadline,
         },
         io.stderr,
         Boolean(process.stderr.isTTY),
       ),
     );
-  } else if (values.org || values.packages || values.shard) {
-    throw new TrustgateError('E_ARGS', '--org, --packages and --shard go with --registry.');
+  } else if (values.org || values.packages || values.shard || values.timeout || values.deadline) {
+    throw new TrustgateError(
+      'E_ARGS',
+      '--org, --packages, --shard, --timeout and --deadline go with --registry.',
+    );
   }
   if (values.repo !== undefined || values.registry === undefined)
     parts.push((await collectRepository(values.repo ?? '.')).facts);

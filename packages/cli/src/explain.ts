@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { type EffectivePolicy, loadPolicy, type SetBy } from '@trustgate/core';
+import { type EffectivePolicy, loadPolicy, type SetBy, terminalSafe } from '@trustgate/core';
 import { helpOption, type OptionSpec, optionHelp, parseCommandArgs, pluginsOption } from './args.js';
 import { defaultPolicy } from './check.js';
 import { PRESET_DIR, policyLoadOptions } from './setup.js';
@@ -100,8 +100,13 @@ export async function runExplain(args: string[], io: { stdout: (s: string) => vo
     out.push(
       `  ${r.id}${r.locked ? `  (locked at ${r.locked})` : ''}${r.declaredAt ? `  (declared at ${r.declaredAt})` : ''}`,
     );
-    const w1 = Math.max(...rows.map(([a]) => a.length));
-    const w2 = Math.max(...rows.map(([, b]) => b.length));
+    // Loops, not Math.max(...rows): a rule's options may have more keys than a call takes arguments.
+    let w1 = 0;
+    let w2 = 0;
+    for (const [a, b] of rows) {
+      w1 = Math.max(w1, a.length);
+      w2 = Math.max(w2, b.length);
+    }
     for (const [k, v, s] of rows) out.push(`    ${k.padEnd(w1)}  ${v.padEnd(w2)}  ${s}`);
   }
   if (data.overrides.length) {
@@ -129,6 +134,7 @@ export async function runExplain(args: string[], io: { stdout: (s: string) => vo
     }
   }
   out.push('', `Settings: expiryWarningDays ${data.settings.expiryWarningDays}`);
-  io.stdout(`${out.join('\n')}\n`);
+  // The policy's values (names, reasons, globs) are shown terminal-safe, one line each.
+  io.stdout(`${out.map(terminalSafe).join('\n')}\n`);
   return 0;
 }

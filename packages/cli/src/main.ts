@@ -1,6 +1,7 @@
 // Only the error helpers: `--version` and `--help` need nothing else of core.
-import { describeError, didYouMean, TrustgateError } from '@trustgate/core/errors';
+import { describeError, didYouMean, TrustgateError, terminalSafe } from '@trustgate/core/errors';
 import { removePending } from './output.js';
+import { handleSignals } from './signals.js';
 import { TOOL } from './tool.js';
 
 const USAGE = `Usage: trustgate <command> [options]
@@ -15,7 +16,7 @@ Commands:
   rules    List the built-in rules.
 
 Run "trustgate <command> --help" for a command's options.
-Exit codes: 0 pass, 1 findings at or above --fail-on, 2 bad input, 3 internal failure.`;
+Exit codes: 0 pass, 1 findings at or above --fail-on, 2 bad input, 3 internal failure,\n130 stopped by SIGINT, 143 stopped by SIGTERM.`;
 
 const COMMANDS = ['check', 'collect', 'explain', 'fix', 'init', 'rules', 'test'];
 
@@ -25,13 +26,8 @@ export async function main(argv: string[]): Promise<number> {
   const stderr = (s: string) => process.stderr.write(s);
   const noColor = process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '';
   const color = !noColor && (Boolean(process.stdout.isTTY) || (process.env.FORCE_COLOR ?? '0') !== '0');
-  const onSignal = (signal: NodeJS.Signals) => {
-    removePending();
-    stderr(`trustgate: stopped by ${signal}; no report was written.\n`);
-    process.exit(130);
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // SIGINT and SIGTERM end the run: 130 and 143, temporary files removed, no report in place.
+  const unhandle = handleSignals(stderr, removePending);
   const [command, ...args] = argv;
   try {
     switch (command) {
@@ -70,14 +66,14 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (error) {
     if (error instanceof TrustgateError) {
-      for (const line of error.message.split('\n')) stderr(`trustgate: ${line}\n`);
+      // A message quotes input (file names, keys, values): each line is shown terminal-safe.
+      for (const line of error.message.split('\n')) stderr(`trustgate: ${terminalSafe(line)}\n`);
       return error.exitCode;
     }
-    stderr(`trustgate: internal error: ${describeError(error)}\n`);
+    stderr(`trustgate: internal error: ${terminalSafe(describeError(error))}\n`);
     if (process.env.TRUSTGATE_DEBUG) stderr(`${error instanceof Error ? error.stack : ''}\n`);
     return 3;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    unhandle();
   }
 }

@@ -1,15 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { describeError, TrustgateError } from '@trustgate/core';
+import { describeError, isPathSpecifier, TrustgateError } from '@trustgate/core';
 
-/** A specifier that names a file rather than a package. */
-export function isPathSpecifier(spec: string): boolean {
-  return (
-    spec.startsWith('./') || spec.startsWith('../') || path.isAbsolute(spec) || /\.(c|m)?[jt]s$/.test(spec)
-  );
-}
+export { isPathSpecifier };
 
 type TsImport = (url: string, parent: string) => Promise<unknown>;
 interface TsxManifest {
@@ -50,21 +45,28 @@ function nodeStripsTypes(): boolean {
 
 /**
  * Load a module named by a path (relative to `from`) or a package (resolved
- * like a Node import from `from`). TypeScript files load through tsx when it
+ * like a Node import from `from`); which one, `isPathSpecifier` (core) says,
+ * for the CLI and the Action's plugin guard alike. A bare name that is not an
+ * installed package is an error, even if a file has that name: `rules/acme.mjs`
+ * must be written `./rules/acme.mjs`. TypeScript files load through tsx when it
  * is installed, else natively where Node.js strips types, with no build step.
  * Failures are bad input (exit 2) with the module named.
  */
 export async function loadModule(spec: string, from: string, what: string): Promise<Record<string, unknown>> {
   let file: string;
-  try {
-    file = isPathSpecifier(spec)
-      ? path.resolve(from, spec)
-      : createRequire(path.join(from, 'noop.js')).resolve(spec);
-  } catch {
-    throw new TrustgateError(
-      'E_MODULE',
-      `Cannot find the ${what} "${spec}" from ${from}; install it, or give a path.`,
-    );
+  if (isPathSpecifier(spec)) file = path.resolve(from, spec);
+  else {
+    try {
+      file = createRequire(path.join(from, 'noop.js')).resolve(spec);
+    } catch {
+      const looksLikeFile = /\.(c|m)?[jt]sx?$/.test(spec) || existsSync(path.resolve(from, spec));
+      throw new TrustgateError(
+        'E_MODULE',
+        looksLikeFile
+          ? `Cannot find the ${what} "${spec}": it is not an installed package, and a file is named with ./ or ../ ("./${spec}").`
+          : `Cannot find the ${what} "${spec}" from ${from}; install it, or give a path.`,
+      );
+    }
   }
   const typescript = /\.(c|m)?ts$/.test(file);
   const tsx = typescript ? await findTsx(from) : undefined;

@@ -30,7 +30,8 @@ export function runRules(args: string[], io: { stdout: (s: string) => void }): n
     io.stdout(`${JSON.stringify(list, null, 2)}\n`);
     return 0;
   }
-  const width = Math.max(...list.map((r) => r.id.length));
+  let width = 0;
+  for (const r of list) width = Math.max(width, r.id.length);
   for (const r of list) {
     io.stdout(
       `${r.id.padEnd(width)}  ${r.defaultLevel.padEnd(7)}  ${r.description}\n${' '.repeat(width + 11)}${r.docs}\n`,

@@ -1,6 +1,6 @@
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { runPolicyTestFile, TrustgateError } from '@trustgate/core';
+import { runPolicyTestFile, TrustgateError, terminalSafe } from '@trustgate/core';
 import { createColors } from 'picocolors';
 import { helpOption, type OptionSpec, optionHelp, parseCommandArgs, pluginsOption } from './args.js';
 import { policyLoadOptions } from './setup.js';
@@ -18,7 +18,8 @@ export function findTestFiles(target: string): string[] {
   } catch {
     throw new TrustgateError('E_ARGS', `${target}: Cannot run policy tests: it does not exist.`);
   }
-  if (st.isFile()) return [target];
+  // Anything but a folder is read as a test file: the reader refuses a FIFO or a device with a sentence.
+  if (!st.isDirectory()) return [target];
   const out: string[] = [];
   const walk = (dir: string) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -56,15 +57,16 @@ export async function runTest(
       ...policyLoadOptions(cwd, values.plugins),
       cwd,
     });
-    io.stdout(`${c.bold(result.file)}\n`);
+    // File names, case names and differences come from the tests: shown terminal-safe.
+    io.stdout(`${c.bold(terminalSafe(result.file))}\n`);
     for (const r of result.cases) {
       if (r.passed) {
         passed++;
-        io.stdout(`  ${c.green('✔')} ${r.name}\n`);
+        io.stdout(`  ${c.green('✔')} ${terminalSafe(r.name)}\n`);
       } else {
         failed++;
-        io.stdout(`  ${c.red('✖')} ${r.name}\n`);
-        for (const d of r.differences) io.stdout(`      ${d}\n`);
+        io.stdout(`  ${c.red('✖')} ${terminalSafe(r.name)}\n`);
+        for (const d of r.differences) io.stdout(`      ${terminalSafe(d)}\n`);
       }
     }
   }

@@ -243,7 +243,7 @@ describe('the committed action bundle', () => {
       const r = runAction(dir, {}, env);
       assert.match(
         r.stdout,
-        /^trustgate: this pull request changes rules\/acme\.mjs, which the policy runs from; plugins are refused \(--plugins none\)\.\n/,
+        /^trustgate: plugins are refused for this pull request \(--plugins none\): it changes rules\/acme\.mjs, in the folder of a local plugin\.\n/,
       );
       assert.equal(r.output, 'exit-code=2\nsarif=trustgate.sarif\n');
     });
@@ -255,9 +255,9 @@ describe('the committed action bundle', () => {
         JSON.stringify({ pull_request: { base: { sha: 'f'.repeat(40) } } }),
       );
       const r = runAction(dir, {}, env);
-      assert.match(
-        r.stdout,
-        /the base commit of this pull request could not be fetched; plugins are refused/,
+      assert.equal(
+        r.stdout.split('\n')[0],
+        'trustgate: plugins are refused for this pull request (--plugins none): its changes cannot be listed: the base commit could not be fetched.',
       );
       assert.equal(r.output, 'exit-code=2\nsarif=trustgate.sarif\n');
     });

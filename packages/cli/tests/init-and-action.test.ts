@@ -100,32 +100,6 @@ describe('check --omit-waived', () => {
   });
 });
 
-describe('scripts/policy-files.mjs (the action refuses plugins when these change in a pull request)', () => {
-  it('lists the policy, the local files it extends, and the plugins they name, without loading any', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'trustgate-policy-files-'));
-    after(() => rmSync(dir, { recursive: true, force: true }));
-    const files: Record<string, string> = {
-      'trustgate.yaml':
-        'apiVersion: trustgate/v1\nkind: Policy\nextends: [./policy/base.yaml, "@acme/npm-policy"]\nplugins: [./rules/local.ts]\n',
-      'policy/base.yaml': 'apiVersion: trustgate/v1\nkind: Policy\nplugins: [./team.mjs, "@acme/rules"]\n',
-      'rules/local.ts': 'throw new Error("must not run");\n',
-    };
-    for (const [name, text] of Object.entries(files)) {
-      mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-      writeFileSync(path.join(dir, name), text);
-    }
-    const run = spawnSync(process.execPath, [path.join(ROOT, 'scripts/policy-files.mjs'), 'trustgate.yaml'], {
-      cwd: dir,
-      encoding: 'utf8',
-    });
-    assert.equal(run.status, 0, run.stderr);
-    assert.equal(
-      run.stdout,
-      'trustgate.yaml\nrules/local.ts\npolicy/base.yaml\npolicy/team.mjs\n(package) @acme/rules\n',
-    );
-  });
-});
-
 describe("trustgate's own repository", () => {
   it('passes its own check: the release workflow publishes with trusted publishing and provenance, and no token', () => {
     const run = runCli(['check', '--repo', ROOT, '--format', 'json'], ROOT);

@@ -86,3 +86,47 @@ describe('the example org policy', () => {
     );
   });
 });
+
+describe('locks of the example org policy, from a repository policy', () => {
+  const preset = path.join(ROOT, 'examples/org-policy/preset/policy.yaml');
+  const facts = path.join(ROOT, 'examples/acme/facts.json');
+  function repo(files: Record<string, string>): string {
+    const dir = mkdtempSync(path.join(tmpdir(), 'trustgate-lock-'));
+    after(() => rmSync(dir, { recursive: true, force: true }));
+    for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
+    return dir;
+  }
+  const HEAD = 'apiVersion: trustgate/v1\nkind: Policy\n';
+
+  it("lock bypass by extends order: check exits 2 and names the earlier layer's line", () => {
+    const dir = repo({
+      'evil.yaml': `${HEAD}overrides:\n  - subjects: ["**"]\n    rules: { token-max-age: "off" }\nrules:\n  token-max-age:\n    options: { maxDays: 100000 }\n`,
+      'trustgate.yaml': `${HEAD}extends: [./evil.yaml, ${JSON.stringify(preset)}]\n`,
+    });
+    const run = runCli(['check', '--facts', facts], dir);
+    // A file outside the working folder is shown by its absolute path.
+    const shown = preset;
+    assert.equal(run.status, 2, run.stdout);
+    assert.equal(run.stdout, '');
+    assert.equal(
+      run.stderr,
+      [
+        `trustgate: evil.yaml:5:29: overrides[0].rules.token-max-age: Cannot lower rule "token-max-age" to off for some subjects: ${shown}:15 locks it.`,
+        `trustgate: evil.yaml:8:16: rules.token-max-age.options.maxDays: Cannot loosen option maxDays of rule "token-max-age": ${shown}:15 locks it.`,
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it("exceptions to a locked rule: a repository policy cannot waive the org's locked token-max-age", () => {
+    const dir = repo({
+      'trustgate.yaml': `${HEAD}extends: [${JSON.stringify(preset)}]\nexceptions:\n  - rule: token-max-age\n    subject: "**"\n    reason: r\n    expires: 2027-01-31\n`,
+    });
+    const run = runCli(['check', '--facts', facts], dir);
+    assert.equal(run.status, 2, run.stdout);
+    assert.equal(
+      run.stderr,
+      `trustgate: trustgate.yaml:5:11: exceptions[0].rule: Cannot waive rule "token-max-age" here: ${preset}:15 locks it without "exceptions: allowed", so only that policy and the policies it extends may waive it.\n`,
+    );
+  });
+});

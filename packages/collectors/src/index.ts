@@ -10,9 +10,29 @@ export {
   type RepositoryId,
   type TrustTarget,
 } from './fix/index.js';
-export { createClient, type HttpOptions } from './http.js';
+export {
+  createClient,
+  DEFAULT_TIMEOUT_MS,
+  type DocumentKind,
+  type GetOptions,
+  type HttpOptions,
+  type JsonResult,
+  LARGE_BODY_BYTES,
+  MAX_BODY_BYTES,
+  MAX_JSON_CONTAINERS,
+  MAX_JSON_VALUES,
+  MAX_REDIRECTS,
+} from './http.js';
 export { parseNpmrc } from './npmrc.js';
-export { collectRegistry, mapToken, type RegistryCollectOptions, shardOf } from './registry.js';
+export {
+  collectRegistry,
+  MAX_SOURCE_ERRORS,
+  MAX_TOKEN_PAGES,
+  MAX_TOKENS,
+  mapToken,
+  type RegistryCollectOptions,
+  shardOf,
+} from './registry.js';
 export {
   RepositoryError,
   type RepositoryScan,

@@ -281,7 +281,7 @@ describe('registry collector', () => {
     assert.ok(facts.sources.every((s) => s.complete));
   });
 
-  it('records 500s, a timeout, a 401 and truncated JSON as errors of the right source, which is then incomplete', async () => {
+  it('records 500s, a timeout, a 401, truncated JSON and a wrong shape as errors of the right source, which is then incomplete', async () => {
     const r = await registry({
       '/-/npm/v1/user': (_req: IncomingMessage, res: ServerResponse) => res.writeHead(500).end(),
       '/-/npm/v1/tokens': (_req: IncomingMessage, res: ServerResponse) => res.writeHead(401).end(),
@@ -318,17 +318,23 @@ describe('registry collector', () => {
           [
             {
               entity: 'package:@acme/slow',
-              message: 'GET /@acme%2Fslow: no answer within 0.2 s after 3 tries.',
+              message:
+                'GET /@acme%2Fslow: no answer within 0.2 s after 2 tries in the 0.4 s a request may take.',
             },
             {
               entity: 'package:@acme/slow',
-              message: 'GET /-/package/@acme%2fslow/access: the response was not complete JSON (27 bytes).',
+              message:
+                'GET /-/package/@acme%2fslow/trust: the response is not a JSON list of trusted publishers.',
+            },
+            {
+              entity: 'package:@acme/slow',
+              message: 'GET /-/package/@acme%2fslow/access: the response was not valid JSON (27 bytes).',
             },
           ],
         ],
       ],
     );
-    // The trust answer was a JSON string, not a list: unknown, not "no publisher".
+    // The trust answer was a JSON string, not a list: unknown (and an error), not "no publisher".
     assert.deepEqual(
       facts.packages!.map((p) => [p.id, p.trustedPublishers, p.mfa]),
       [['@acme/slow', null, null]],

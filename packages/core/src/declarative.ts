@@ -1,7 +1,7 @@
 import type { ValidateFunction } from 'ajv';
 import { type CollectionName, SUBJECT_KIND } from './facts.js';
 import type { AnyRule, JsonSchema } from './rule.js';
-import { createAjv } from './schema.js';
+import { createAjv, patternProblem } from './schema.js';
 
 /** A rule declared in a policy file: which entities, what must hold, and what to say. */
 export interface DeclarativeDefinition {
@@ -22,7 +22,8 @@ let evaluationNow = Date.now();
 let declarativeAjv: ReturnType<typeof createAjv> | undefined;
 function ajvForRules() {
   if (declarativeAjv) return declarativeAjv;
-  const ajv = createAjv({ looseTypes: true });
+  // Patterns come from policy files and are matched against fact values: RE2, never backtracking.
+  const ajv = createAjv({ looseTypes: true, linearPatterns: true });
   // Each holds for a date string; anything else (null, missing text, garbage) fails: unknown is not fine.
   const dateKeyword = (keyword: string, holds: (ageDays: number, limit: number) => boolean) =>
     ajv.addKeyword({
@@ -47,6 +48,60 @@ function ajvForRules() {
 /** Compile a JSON Schema for a declarative rule; throws with ajv's reason if it is not one. */
 export function compileRuleSchema(schema: JsonSchema): ValidateFunction {
   return ajvForRules().compile(schema);
+}
+
+/** Keywords whose value is a schema, a list of schemas, or a mapping of names to schemas (draft-07). */
+const ONE_SCHEMA = [
+  'additionalItems',
+  'additionalProperties',
+  'contains',
+  'propertyNames',
+  'not',
+  'if',
+  'then',
+  'else',
+];
+const SCHEMA_LISTS = ['allOf', 'anyOf', 'oneOf', 'items'];
+const SCHEMA_MAPS = ['properties', 'patternProperties', 'definitions', '$defs', 'dependencies'];
+
+/**
+ * The patterns in a JSON Schema that the linear-time engine cannot run, each
+ * with the path of its key (`properties.owner.pattern`,
+ * `patternProperties.<pattern>`) and the reason. Walked without recursion, so
+ * a deeply nested schema cannot overflow the stack here.
+ */
+export function unsupportedPatterns(schema: unknown): { path: (string | number)[]; message: string }[] {
+  const out: { path: (string | number)[]; message: string }[] = [];
+  const todo: { node: unknown; path: (string | number)[] }[] = [{ node: schema, path: [] }];
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v);
+  while (todo.length > 0) {
+    const { node, path } = todo.pop()!;
+    if (!isObject(node)) continue;
+    if (typeof node.pattern === 'string') {
+      const message = patternProblem(node.pattern);
+      if (message) out.push({ path: [...path, 'pattern'], message });
+    }
+    if (isObject(node.patternProperties)) {
+      for (const key of Object.keys(node.patternProperties)) {
+        const message = patternProblem(key);
+        if (message) out.push({ path: [...path, 'patternProperties', key], message });
+      }
+    }
+    for (const k of ONE_SCHEMA) if (k in node) todo.push({ node: node[k], path: [...path, k] });
+    for (const k of SCHEMA_LISTS) {
+      const v = node[k];
+      if (Array.isArray(v)) {
+        for (let i = 0; i < v.length; i++) todo.push({ node: v[i], path: [...path, k, i] });
+      } else if (k === 'items') todo.push({ node: v, path: [...path, k] });
+    }
+    for (const k of SCHEMA_MAPS) {
+      const v = node[k];
+      if (isObject(v))
+        for (const [name, sub] of Object.entries(v)) todo.push({ node: sub, path: [...path, k, name] });
+    }
+  }
+  return out.sort((a, b) => (a.path.join('\0') < b.path.join('\0') ? -1 : 1));
 }
 
 /** `{{owner}}`, `{{latest.version}}`: fields of the entity; missing ones read "(none)". */

@@ -12,6 +12,8 @@ export interface Diagnostic extends SourcePosition {
   message: string;
 }
 
+export { terminalSafe } from './terminal-safe.js';
+
 /** Exit codes, as DESIGN.md fixes them. */
 export const ExitCode = {
   ok: 0,
@@ -124,6 +126,9 @@ export function describeError(error: unknown): string {
 
 /** Why a file could not be read, for "Cannot read …: <why>.": missing, a directory, or otherwise unreadable. */
 export function whyUnreadable(error: unknown): string {
+  // The input reader (read-input.ts) says why itself: not a regular file, over its size limit, …
+  const reason = (error as { reason?: unknown } | undefined)?.reason;
+  if (typeof reason === 'string') return reason;
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'ENOENT') return 'the file does not exist';
   return code === 'EISDIR' ? 'it is a directory' : 'it cannot be read';

@@ -1,5 +1,5 @@
 import * as crypto from 'node:crypto';
-import { describeError } from './errors.js';
+import { type Diagnostic, describeError, InputError } from './errors.js';
 import {
   COLLECTIONS,
   type CollectionName,
@@ -46,6 +46,7 @@ const NOUNS: Record<CollectionName, string> = {
 export async function evaluate(input: EvaluateInput): Promise<RunResult> {
   const { facts, policy } = input;
   const now = input.now ?? new Date(facts.collectedAt);
+  checkExceptionTerms(policy, now);
   const findings: Finding[] = [];
   const matched = new Set<CompiledException>();
 
@@ -76,7 +77,8 @@ export async function evaluate(input: EvaluateInput): Promise<RunResult> {
     }
   }
 
-  findings.push(...exceptionFindings(policy, now, matched));
+  // A loop, not push(...list): spreading 150k exceptions' notes as arguments overflows the stack.
+  for (const finding of exceptionFindings(policy, now, matched)) findings.push(finding);
   findings.sort(compareFindings);
   const engineRules = Object.values(ENGINE_RULES).filter((r) => findings.some((f) => f.ruleId === r.id));
   const result: RunResult = {
@@ -292,6 +294,30 @@ function toFinding(
 }
 
 const DAY_MS = 86_400_000;
+
+/**
+ * `settings.maxExceptionDays`: an exception that runs longer than that after
+ * the evaluation time is bad input (exit 2), at its `expires`, never a waiver.
+ */
+function checkExceptionTerms(policy: EvaluateInput['policy'], now: Date): void {
+  const max = policy.settings.maxExceptionDays;
+  if (max === undefined) return;
+  const limit = now.getTime() + max * DAY_MS;
+  const set = policy.settings.maxExceptionDaysSetBy;
+  const problems: Diagnostic[] = [];
+  for (const e of policy.exceptions) {
+    if (e.expiresAt.getTime() <= limit) continue;
+    const at = e.expiresSetBy ?? { ...e.setBy, path: undefined };
+    problems.push({
+      file: at.file,
+      line: at.line,
+      column: at.column,
+      ...(at.path ? { path: at.path } : {}),
+      message: `The exception runs until ${e.expires}, more than ${max} day${max === 1 ? '' : 's'} after ${now.toISOString().slice(0, 10)}, the most settings.maxExceptionDays${set ? ` (${set.file}:${set.line})` : ''} allows; shorten it.`,
+    });
+  }
+  if (problems.length > 0) throw new InputError('E_POLICY_EXCEPTION', problems);
+}
 
 /** Notes about the exceptions themselves: the ones that waive nothing, and the ones about to expire. */
 function exceptionFindings(policy: EffectivePolicy, now: Date, matched: Set<CompiledException>): Finding[] {

@@ -1,6 +1,4 @@
 import { isUtf8 } from 'node:buffer';
-import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { type Diagnostic, InputError, TrustgateError, whyUnreadable } from './errors.js';
 import { COLLECTIONS, type CollectionName, type Facts, type LoadedFacts } from './facts.js';
 import {
@@ -10,6 +8,7 @@ import {
   validateByParts,
 } from './facts-validate.js';
 import { jsonErrorOffset, lineColumn } from './json-position.js';
+import { INPUT_LIMITS, readInputFile, readInputFileSync } from './read-input.js';
 import { explainErrors } from './schema.js';
 import { loadSchema } from './schemas.js';
 import { locate, parseYamlSource } from './yaml-source.js';
@@ -26,7 +25,7 @@ function factsValidators(): FactsValidators {
 export function loadFacts(file: string): LoadedFacts {
   let bytes: Buffer;
   try {
-    bytes = readFileSync(file);
+    bytes = readInputFileSync(file, INPUT_LIMITS.facts);
   } catch (error) {
     throw readError(file, error);
   }
@@ -43,7 +42,7 @@ export type FactsFile = { file: string; bytes: Buffer } | { file: string; error:
  */
 export async function readFactsFile(file: string): Promise<FactsFile> {
   try {
-    return { file, bytes: await readFile(file) };
+    return { file, bytes: await readInputFile(file, INPUT_LIMITS.facts) };
   } catch (error) {
     return { file, error: readError(file, error) };
   }
@@ -199,7 +198,8 @@ export function mergeFacts(list: readonly LoadedFacts[]): LoadedFacts {
   for (const facts of list) {
     if (Date.parse(facts.collectedAt) > Date.parse(merged.collectedAt))
       merged.collectedAt = facts.collectedAt;
-    merged.sources.push(...facts.sources);
+    // A loop, not push(...sources): spreading 200k sources as arguments overflows the stack.
+    for (const source of facts.sources) merged.sources.push(source);
   }
   for (const name of COLLECTIONS) {
     const byId = new Map<string, unknown>();

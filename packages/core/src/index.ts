@@ -51,6 +51,14 @@ export {
   type PolicyTestFile,
   runPolicyTestFile,
 } from './policy-tests.js';
+export {
+  formatBytes,
+  INPUT_LIMITS,
+  InputFileError,
+  readInputFile,
+  readInputFileSync,
+  readInputTextSync,
+} from './read-input.js';
 export * from './result.js';
 export * from './rule.js';
 export {
@@ -63,3 +71,5 @@ export {
   validatorKey,
 } from './schema.js';
 export { loadSchema } from './schemas.js';
+export { isPathSpecifier } from './specifier.js';
+export { terminalSafe } from './terminal-safe.js';

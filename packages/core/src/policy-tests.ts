@@ -1,11 +1,11 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ValidateFunction } from 'ajv';
-import { type Diagnostic, formatPath, InputError, TrustgateError } from './errors.js';
+import { type Diagnostic, formatPath, InputError, TrustgateError, whyUnreadable } from './errors.js';
 import { evaluate } from './evaluate.js';
 import { COLLECTIONS, type LoadedFacts } from './facts.js';
 import { checkFacts } from './facts-load.js';
 import { type LoadPolicyOptions, loadPolicy } from './policy.js';
+import { INPUT_LIMITS, readInputTextSync } from './read-input.js';
 import { EXCEPTION_EXPIRING, EXCEPTION_STALE, type Finding, type Level } from './result.js';
 import { explainErrors, parseDateOrDateTime, sharedAjv } from './schema.js';
 import { diagnosticAt, parseYamlSource, type SourceFile, toData } from './yaml-source.js';
@@ -91,9 +91,12 @@ export async function runPolicyTestFile(
   const shown = path.relative(options.cwd, file) || file;
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    throw new TrustgateError('E_TEST_READ', `${shown}: Cannot read the policy test file.`);
+    text = readInputTextSync(file, INPUT_LIMITS.policyTest);
+  } catch (error) {
+    throw new TrustgateError(
+      'E_TEST_READ',
+      `${shown}: Cannot read the policy test file: ${whyUnreadable(error)}.`,
+    );
   }
   const source = parseYamlSource(text, shown, 'E_TEST_YAML');
   const data = toData(source);

@@ -1,8 +1,13 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { ValidateFunction } from 'ajv';
-import { compileRuleSchema, type DeclarativeDefinition, declarativeRule } from './declarative.js';
+import {
+  compileRuleSchema,
+  type DeclarativeDefinition,
+  declarativeRule,
+  unsupportedPatterns,
+} from './declarative.js';
 import {
   type Diagnostic,
   didYouMean,
@@ -13,6 +18,7 @@ import {
 } from './errors.js';
 import { COLLECTIONS } from './facts.js';
 import { moduleDefault } from './interop.js';
+import { INPUT_LIMITS, readInputTextSync } from './read-input.js';
 import { type ExceptionRef, LEVEL_RANK, type Level } from './result.js';
 import type { AnyRule, Plugin, Reporter } from './rule.js';
 import { compileSchema, explainErrors, parseDateOrDateTime, sharedAjv, standaloneModule } from './schema.js';
@@ -43,7 +49,7 @@ export interface EffectiveRule {
     locked?: SetBy;
     defined?: SetBy;
   };
-  /** Later layers may not weaken it. */
+  /** Some layer locks it: no other layer may weaken it (see `lockProblem`). */
   locked: boolean;
 }
 
@@ -61,11 +67,20 @@ export interface CompiledException extends ExceptionRef {
   expiresAt: Date;
   matchSubject: (subject: string) => boolean;
   setBy: SetBy;
+  /** Where its `expires` is, and that key's path, for `settings.maxExceptionDays`. */
+  expiresSetBy?: SetBy & { path: string };
 }
 
 export interface PolicySettings {
   /** Exceptions that expire within this many days are reported as notes. */
   expiryWarningDays: number;
+  /**
+   * No exception may expire more than this many days after the evaluation time
+   * (checked by `evaluate`). The smallest value any layer sets.
+   */
+  maxExceptionDays?: number;
+  /** The layer line that set `maxExceptionDays`. */
+  maxExceptionDaysSetBy?: SetBy;
 }
 
 export interface EffectivePolicy {
@@ -108,7 +123,7 @@ interface PolicyDocument {
   extends?: string[];
   plugins?: string[];
   rules?: Record<string, Level | RuleEntryObject>;
-  settings?: { expiryWarningDays?: number };
+  settings?: { expiryWarningDays?: number; maxExceptionDays?: number };
   overrides?: { packages?: string[]; subjects?: string[]; rules: Record<string, Level> }[];
   exceptions?: {
     rule: string;
@@ -125,6 +140,7 @@ interface RuleEntryObject {
   options?: Record<string, unknown>;
   onIndeterminate?: Level;
   locked?: boolean;
+  exceptions?: 'allowed';
   select?: DeclarativeDefinition['select'];
   where?: Record<string, unknown>;
   assert?: Record<string, unknown>;
@@ -147,6 +163,11 @@ interface Layer {
   source: SourceFile;
   doc: PolicyDocument;
   plugins: LoadedPlugin[];
+  /**
+   * The index of the first layer this one extends, directly or not: it and the
+   * policies it extends are the layers `first` to its own index.
+   */
+  first: number;
 }
 
 const PRESET_PREFIX = 'trustgate:';
@@ -234,18 +255,26 @@ function collectLayers(
   cwd: string,
   out: Layer[],
   stack: string[],
+  /** The `extends` entry that names this file (`base.yaml:4:5`), for errors about the file. */
+  via?: string,
 ): void {
   const shown = display(file, cwd);
+  const named = via ? ` (${via} extends it)` : '';
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    // The bounded reader: never waits on a device or a FIFO, and stops at the size limit.
+    text = readInputTextSync(file, INPUT_LIMITS.policy);
   } catch (error) {
-    throw new TrustgateError('E_POLICY_READ', `${shown}: Cannot read the policy: ${whyUnreadable(error)}.`);
+    if (error instanceof TrustgateError) throw error;
+    throw new TrustgateError(
+      'E_POLICY_READ',
+      `${shown}: Cannot read the policy${named}: ${whyUnreadable(error)}.`,
+    );
   }
   const source = parseYamlSource(text, shown, 'E_POLICY_YAML');
   const data = toData(source);
-  const doc = validateDocument(data, source);
-  const layer: Layer = { file, source, doc, plugins: [] };
+  const doc = validateDocument(data, source, named);
+  const layer: Layer = { file, source, doc, plugins: [], first: out.length };
   const here = [...stack, file];
   (doc.extends ?? []).forEach((spec, index) => {
     const target = resolveTarget(spec, cwd, options, { layer, index });
@@ -257,12 +286,13 @@ function collectLayers(
         }),
       ]);
     }
-    collectLayers(target, options, cwd, out, here);
+    const at = locate(source, ['extends', index]);
+    collectLayers(target, options, cwd, out, here, `${source.file}:${at.line}:${at.column}`);
   });
   out.push(layer);
 }
 
-function validateDocument(data: unknown, source: SourceFile): PolicyDocument {
+function validateDocument(data: unknown, source: SourceFile, named = ''): PolicyDocument {
   if (data === null || data === undefined) {
     throw new InputError('E_POLICY_SCHEMA', [
       {
@@ -282,14 +312,23 @@ function validateDocument(data: unknown, source: SourceFile): PolicyDocument {
       ),
     ]);
   }
-  const version = (data as { apiVersion?: unknown }).apiVersion;
-  if (version !== undefined && version !== 'trustgate/v1') {
+  // A file is read as a policy only if it says it is one. `extends` can name any file (a path
+  // outside the repository, a secret): errors about any other file quote nothing from it, not
+  // even key names, which "unknown key" errors would.
+  const { apiVersion, kind } = data as { apiVersion?: unknown; kind?: unknown };
+  if (apiVersion !== 'trustgate/v1' || kind !== 'Policy') {
+    const [at, message] =
+      apiVersion === undefined
+        ? [[], 'This is not a trustgate policy: it has no apiVersion']
+        : apiVersion !== 'trustgate/v1'
+          ? [['apiVersion'], 'This is not a trustgate/v1 policy: its apiVersion is another']
+          : [kind === undefined ? [] : ['kind'], 'This is not a trustgate policy: its kind is not Policy'];
     throw new InputError('E_POLICY_SCHEMA', [
       diagnosticAt(
         source,
-        ['apiVersion'],
-        `Unsupported apiVersion ${JSON.stringify(version)}; this trustgate reads "trustgate/v1".`,
-        { pathText: 'apiVersion' },
+        at,
+        `${message}${named}. A policy starts with apiVersion: trustgate/v1 and kind: Policy; nothing else in this file is read or shown.`,
+        at.length > 0 ? { pathText: at.join('.') } : {},
       ),
     ]);
   }
@@ -475,19 +514,152 @@ interface Draft {
   setBy: EffectiveRule['setBy'];
   /** The last layer that named the rule, and where. */
   last: { layer: Layer; path: (string | number)[] };
-  /** The layer index that locked the rule, if one did. */
-  lockedAt?: number;
+}
+
+/**
+ * One thing a layer sets about a rule, in merge order. Locks are judged on
+ * these, after every layer is merged (`lockProblem`), so that the order of the
+ * layers does not matter.
+ */
+interface Change {
+  id: string;
+  /** The layer's index. */
+  layer: number;
+  at: (string | number)[];
+  kind:
+    | 'level'
+    | 'onIndeterminate'
+    | 'option'
+    | 'override'
+    | 'locked'
+    | 'exceptions'
+    | 'define'
+    | 'exception';
+  key?: string;
+  value?: unknown;
+}
+
+/**
+ * What a lock binds: the rule as the locking layer and the layers it extends
+ * (directly or not) configure it, over the rule's defaults.
+ */
+interface Floor {
+  level: Level;
+  onIndeterminate: Level;
+  /** Only the options those layers set; the rule's defaults fill in (`loosens`). */
+  options: Record<string, unknown>;
+  /** The highest level those layers' overrides give the rule for some subjects. */
+  overrideTop: Level;
+  /** `exceptions: allowed`: other layers may waive the rule. */
+  exceptionsAllowed: boolean;
+  lockedBy: SetBy;
+}
+
+function floorOf(rule: AnyRule, changes: readonly Change[], layers: readonly Layer[], lockAt: number): Floor {
+  const first = layers[lockAt]!.first;
+  const floor: Floor = {
+    level: rule.meta.defaultLevel,
+    onIndeterminate: 'error',
+    options: {},
+    overrideTop: 'off',
+    exceptionsAllowed: false,
+    lockedBy: setByOf(layers[lockAt]!, ['rules', rule.id, 'locked']),
+  };
+  for (const c of changes) {
+    if (c.layer < first || c.layer > lockAt) continue;
+    if (c.kind === 'level') floor.level = c.value as Level;
+    else if (c.kind === 'onIndeterminate') floor.onIndeterminate = c.value as Level;
+    else if (c.kind === 'option') setOwn(floor.options, c.key!, c.value);
+    else if (c.kind === 'override') floor.overrideTop = higher(floor.overrideTop, c.value as Level);
+    else if (c.kind === 'exceptions') floor.exceptionsAllowed = c.value === 'allowed';
+  }
+  return floor;
+}
+
+/**
+ * THE place that decides whether a change weakens a locked rule: the sentence
+ * saying how, or undefined. A change from the locking layer or a layer it
+ * extends is never judged (the lock binds their result); any other layer,
+ * before or after it, may tighten the rule but not make it weaker than that.
+ */
+function lockProblem(rule: AnyRule, floor: Floor, c: Change): string | undefined {
+  const id = rule.id;
+  const lock = `${floor.lockedBy.file}:${floor.lockedBy.line} locks it`;
+  switch (c.kind) {
+    case 'level': {
+      const level = c.value as Level;
+      return LEVEL_RANK[level] < LEVEL_RANK[floor.level]
+        ? `Cannot lower the level from ${floor.level} to ${level} of rule "${id}": ${lock}.`
+        : undefined;
+    }
+    case 'onIndeterminate': {
+      const level = c.value as Level;
+      return LEVEL_RANK[level] < LEVEL_RANK[floor.onIndeterminate]
+        ? `Cannot lower onIndeterminate from ${floor.onIndeterminate} to ${level} of rule "${id}": ${lock}.`
+        : undefined;
+    }
+    case 'option': {
+      const looser = loosens(rule, c.key!, floor.options[c.key!], c.value);
+      return looser ? `Cannot ${looser} option ${c.key} of rule "${id}": ${lock}.` : undefined;
+    }
+    case 'override': {
+      // An override sets the level of every matching finding, determined or not.
+      const level = c.value as Level;
+      if (LEVEL_RANK[level] < LEVEL_RANK[floor.level])
+        return `Cannot lower rule "${id}" to ${level} for some subjects: ${lock}.`;
+      if (LEVEL_RANK[level] < LEVEL_RANK[floor.onIndeterminate]) {
+        return `Cannot lower rule "${id}" to ${level} for some subjects: its indeterminate results are at ${floor.onIndeterminate} (onIndeterminate), and ${lock}.`;
+      }
+      if (LEVEL_RANK[level] < LEVEL_RANK[floor.overrideTop]) {
+        return `Cannot lower rule "${id}" to ${level} for some subjects: the locking policy raises it to ${floor.overrideTop} for some subjects, and ${lock}.`;
+      }
+      return undefined;
+    }
+    case 'locked':
+      return c.value === false ? `Cannot unlock rule "${id}": ${lock}.` : undefined;
+    case 'exceptions':
+      return c.value === 'allowed' && !floor.exceptionsAllowed
+        ? `Cannot allow exceptions to rule "${id}": ${lock}.`
+        : undefined;
+    case 'define':
+      return `Cannot define rule "${id}" here: ${lock}.`;
+    case 'exception':
+      return floor.exceptionsAllowed
+        ? undefined
+        : `Cannot waive rule "${id}" here: ${lock} without "exceptions: allowed", so only that policy and the policies it extends may waive it.`;
+  }
+}
+
+function higher(a: Level, b: Level): Level {
+  return LEVEL_RANK[b] > LEVEL_RANK[a] ? b : a;
+}
+
+/**
+ * Set a property as data, even `__proto__` (assignment would set the
+ * prototype instead, and the key would vanish from validation).
+ */
+function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 function merge(layers: Layer[], base: RuleRegistry, about: { name: string; file: string }): EffectivePolicy {
   const problems: Diagnostic[] = [];
   const registry = new Map(base);
   const drafts = new Map<string, Draft>();
-  const overrides: (CompiledOverride & { layerIndex: number })[] = [];
+  const overrides: CompiledOverride[] = [];
   const exceptions: CompiledException[] = [];
   const reporters: Record<string, Reporter> = {};
   const plugins: EffectivePolicy['plugins'] = [];
   const settings: PolicySettings = { expiryWarningDays: 14 };
+  /** Everything each layer sets about each rule, by rule id, in merge order. */
+  const changes = new Map<string, Change[]>();
+  /** The layers that lock each rule. */
+  const locks = new Map<string, number[]>();
+  const record = (change: Change) => {
+    const list = changes.get(change.id);
+    if (list) list.push(change);
+    else changes.set(change.id, [change]);
+  };
 
   const checkRuleId = (layer: Layer, keyPath: (string | number)[], id: string): boolean => {
     if (registry.has(id)) return true;
@@ -503,21 +675,22 @@ function merge(layers: Layer[], base: RuleRegistry, about: { name: string; file:
   layers.forEach((layer, layerIndex) => {
     for (const plugin of layer.plugins) {
       for (const [id, rule] of plugin.rules) {
-        if (registry.has(id) && !base.has(id) && registry.get(id) !== rule) {
-          // The same plugin named by two layers is fine; two plugins with one name are not.
+        const known = registry.get(id);
+        // The same plugin named by two layers is fine; two plugins with one name are not, even
+        // with the same specifier (a relative path names another file from another folder).
+        if (known && !base.has(id) && known.check !== rule.check) {
           const other = plugins.find((p) => id.startsWith(`${p.name}/`));
-          if (other && other.spec !== plugin.spec) {
-            problems.push(
-              diagnosticAt(
-                layer.source,
-                ['plugins', plugin.index],
-                `Two plugins are named "${plugin.name}": ${other.spec} and ${plugin.spec}.`,
-                {
-                  pathText: `plugins[${plugin.index}]`,
-                },
-              ),
-            );
-          }
+          problems.push(
+            diagnosticAt(
+              layer.source,
+              ['plugins', plugin.index],
+              other
+                ? `Two different plugins are named "${plugin.name}": ${other.spec} (${other.setBy.file}) and ${plugin.spec} (${layer.source.file}).`
+                : `The plugin "${plugin.name}" (${plugin.spec}) has a rule "${id}", which a policy already defines.`,
+              { pathText: `plugins[${plugin.index}]` },
+            ),
+          );
+          continue;
         }
         registry.set(id, rule);
       }
@@ -532,6 +705,15 @@ function merge(layers: Layer[], base: RuleRegistry, about: { name: string; file:
     }
     if (layer.doc.settings?.expiryWarningDays !== undefined)
       settings.expiryWarningDays = layer.doc.settings.expiryWarningDays;
+    const maxDays = layer.doc.settings?.maxExceptionDays;
+    // The shortest limit any layer sets holds: a layer can shorten it, never lengthen it.
+    if (
+      maxDays !== undefined &&
+      (settings.maxExceptionDays === undefined || maxDays < settings.maxExceptionDays)
+    ) {
+      settings.maxExceptionDays = maxDays;
+      settings.maxExceptionDaysSetBy = setByOf(layer, ['settings', 'maxExceptionDays']);
+    }
 
     for (const [id, entry] of Object.entries(layer.doc.rules ?? {})) {
       const keyPath = ['rules', id];
@@ -553,6 +735,7 @@ function merge(layers: Layer[], base: RuleRegistry, about: { name: string; file:
         const rule = defineDeclarative(layer, id, entry, problems);
         if (!rule) continue;
         registry.set(id, rule);
+        record({ id, layer: layerIndex, at: keyPath, kind: 'define' });
       }
       if (!checkRuleId(layer, keyPath, id)) continue;
       const draft: Draft = drafts.get(id) ?? {
@@ -564,25 +747,8 @@ function merge(layers: Layer[], base: RuleRegistry, about: { name: string; file:
       draft.last = { layer, path: keyPath };
       if (typeof entry === 'object' && entry.select !== undefined)
         draft.setBy.defined = setByOf(layer, keyPath);
-      const weaken = (what: string, at: (string | number)[]) => {
-        if (draft.lockedAt === undefined || draft.lockedAt >= layerIndex) return;
-        const lock = draft.setBy.locked!;
-        problems.push(
-          diagnosticAt(
-            layer.source,
-            at,
-            `Cannot ${what} of rule "${id}": ${lock.file}:${lock.line} locks it.`,
-            {
-              key: true,
-              pathText: formatPath(at),
-            },
-          ),
-        );
-      };
       const setLevel = (level: Level, at: (string | number)[]) => {
-        const current = draft.level ?? registry.get(id)!.meta.defaultLevel;
-        if (LEVEL_RANK[level] < LEVEL_RANK[current])
-          weaken(`lower the level from ${current} to ${level}`, at);
+        record({ id, layer: layerIndex, at, kind: 'level', value: level });
         draft.level = level;
         draft.setBy.level = setByOf(layer, at);
       };
@@ -591,29 +757,35 @@ function merge(layers: Layer[], base: RuleRegistry, about: { name: string; file:
       } else {
         if (entry.level !== undefined) setLevel(entry.level, [...keyPath, 'level']);
         if (entry.onIndeterminate !== undefined) {
-          const current = draft.onIndeterminate ?? 'error';
-          if (LEVEL_RANK[entry.onIndeterminate] < LEVEL_RANK[current]) {
-            weaken(`lower onIndeterminate from ${current} to ${entry.onIndeterminate}`, [
-              ...keyPath,
-              'onIndeterminate',
-            ]);
-          }
+          const at = [...keyPath, 'onIndeterminate'];
+          record({ id, layer: layerIndex, at, kind: 'onIndeterminate', value: entry.onIndeterminate });
           draft.onIndeterminate = entry.onIndeterminate;
-          draft.setBy.onIndeterminate = setByOf(layer, [...keyPath, 'onIndeterminate']);
+          draft.setBy.onIndeterminate = setByOf(layer, at);
         }
         for (const [key, value] of Object.entries(entry.options ?? {})) {
-          if (draft.lockedAt !== undefined && draft.lockedAt < layerIndex) {
-            const looser = loosens(registry.get(id)!, key, draft.options[key], value);
-            if (looser) weaken(`${looser} option ${key}`, [...keyPath, 'options', key]);
-          }
-          draft.options[key] = value;
-          draft.setBy.options[key] = setByOf(layer, [...keyPath, 'options', key]);
+          const at = [...keyPath, 'options', key];
+          record({ id, layer: layerIndex, at, kind: 'option', key, value });
+          setOwn(draft.options, key, value);
+          setOwn(draft.setBy.options, key, setByOf(layer, at));
         }
-        if (entry.locked === true && draft.lockedAt === undefined) {
-          draft.lockedAt = layerIndex;
-          draft.setBy.locked = setByOf(layer, [...keyPath, 'locked']);
-        } else if (entry.locked === false && draft.lockedAt !== undefined && draft.lockedAt < layerIndex) {
-          weaken('unlock', [...keyPath, 'locked']);
+        if (entry.exceptions !== undefined) {
+          record({
+            id,
+            layer: layerIndex,
+            at: [...keyPath, 'exceptions'],
+            kind: 'exceptions',
+            value: entry.exceptions,
+          });
+        }
+        if (entry.locked !== undefined) {
+          const at = [...keyPath, 'locked'];
+          record({ id, layer: layerIndex, at, kind: 'locked', value: entry.locked });
+          if (entry.locked) {
+            const list = locks.get(id) ?? [];
+            list.push(layerIndex);
+            locks.set(id, list);
+            draft.setBy.locked ??= setByOf(layer, at);
+          }
         }
         if (entry.level === undefined && !draft.setBy.level) draft.setBy.level = setByOf(layer, keyPath);
       }
@@ -623,29 +795,12 @@ function merge(layers: Layer[], base: RuleRegistry, about: { name: string; file:
     (layer.doc.overrides ?? []).forEach((o, i) => {
       const rules: Record<string, Level> = {};
       for (const [id, level] of Object.entries(o.rules)) {
-        if (!checkRuleId(layer, ['overrides', i, 'rules', id], id)) continue;
-        const draft = drafts.get(id);
-        if (draft?.lockedAt !== undefined && draft.lockedAt < layerIndex) {
-          const current = draft.level ?? registry.get(id)!.meta.defaultLevel;
-          if (LEVEL_RANK[level] < LEVEL_RANK[current]) {
-            const lock = draft.setBy.locked!;
-            problems.push(
-              diagnosticAt(
-                layer.source,
-                ['overrides', i, 'rules', id],
-                `Cannot lower rule "${id}" to ${level} for some subjects: ${lock.file}:${lock.line} locks it.`,
-                { pathText: `overrides[${i}].rules.${id}` },
-              ),
-            );
-          }
-        }
+        const at = ['overrides', i, 'rules', id];
+        if (!checkRuleId(layer, at, id)) continue;
+        record({ id, layer: layerIndex, at, kind: 'override', value: level });
         rules[id] = level;
       }
-      const compiled: CompiledOverride & { layerIndex: number } = {
-        rules,
-        setBy: setByOf(layer, ['overrides', i]),
-        layerIndex,
-      };
+      const compiled: CompiledOverride = { rules, setBy: setByOf(layer, ['overrides', i]) };
       if (o.packages) {
         compiled.packages = o.packages;
         compiled.matchPackage = anyOf(o.packages);
@@ -659,6 +814,7 @@ function merge(layers: Layer[], base: RuleRegistry, about: { name: string; file:
 
     (layer.doc.exceptions ?? []).forEach((e, i) => {
       if (!checkRuleId(layer, ['exceptions', i, 'rule'], e.rule)) return;
+      record({ id: e.rule, layer: layerIndex, at: ['exceptions', i, 'rule'], kind: 'exception' });
       const expiresAt = parseDateOrDateTime(e.expires)!;
       const compiled: CompiledException = {
         rule: e.rule,
@@ -668,12 +824,48 @@ function merge(layers: Layer[], base: RuleRegistry, about: { name: string; file:
         expiresAt,
         matchSubject: anyOf([e.subject]),
         setBy: setByOf(layer, ['exceptions', i]),
+        expiresSetBy: { ...setByOf(layer, ['exceptions', i, 'expires']), path: `exceptions[${i}].expires` },
       };
       if (e.ticket !== undefined) compiled.ticket = e.ticket;
       if (e.owner !== undefined) compiled.owner = e.owner;
       exceptions.push(compiled);
     });
   });
+
+  // Locks, judged once every layer is in, whatever their order.
+  const lockProblems: { layer: number; diagnostic: Diagnostic }[] = [];
+  for (const [id, lockedAt] of locks) {
+    const rule = registry.get(id);
+    const list = changes.get(id) ?? [];
+    if (!rule) continue;
+    const judged = new Set<Change>();
+    for (const at of lockedAt) {
+      const floor = floorOf(rule, list, layers, at);
+      const first = layers[at]!.first;
+      for (const c of list) {
+        if ((c.layer >= first && c.layer <= at) || judged.has(c)) continue;
+        const message = lockProblem(rule, floor, c);
+        if (message === undefined) continue;
+        judged.add(c);
+        const isKey = c.kind !== 'override' && c.kind !== 'exception';
+        lockProblems.push({
+          layer: c.layer,
+          diagnostic: diagnosticAt(layers[c.layer]!.source, c.at, message, {
+            key: isKey,
+            pathText: formatPath(c.at),
+          }),
+        });
+      }
+    }
+  }
+  // In file order: by layer, then by line and column.
+  lockProblems.sort(
+    (a, b) =>
+      a.layer - b.layer ||
+      (a.diagnostic.line ?? 0) - (b.diagnostic.line ?? 0) ||
+      (a.diagnostic.column ?? 0) - (b.diagnostic.column ?? 0),
+  );
+  for (const p of lockProblems) problems.push(p.diagnostic);
 
   // Rules named only in overrides still run, off by default, so an override can turn them on.
   for (const o of overrides) {
@@ -702,15 +894,29 @@ function merge(layers: Layer[], base: RuleRegistry, about: { name: string; file:
       onIndeterminate: draft.onIndeterminate ?? 'error',
       options,
       setBy: draft.setBy,
-      locked: draft.lockedAt !== undefined,
+      locked: locks.has(draft.id),
     });
+  }
+  const runs = (r: EffectiveRule) =>
+    r.level !== 'off' || overrides.some((o) => (o.rules[r.id] ?? 'off') !== 'off');
+  if (problems.length === 0 && !rules.some(runs)) {
+    // A gate that checks nothing passes everything: that is a mistake, not a policy.
+    const main = layers.at(-1)!;
+    problems.push(
+      diagnosticAt(
+        main.source,
+        main.doc.rules ? ['rules'] : [],
+        'The policy enables no rules, so it would pass anything; turn a rule on, or extend a preset such as trustgate:recommended.',
+        main.doc.rules ? { key: true, pathText: 'rules' } : {},
+      ),
+    );
   }
   if (problems.length > 0) throw new InputError('E_POLICY_SCHEMA', problems);
   return {
     ...about,
     layers: layers.map((l) => l.source.file),
     rules,
-    overrides: overrides.map(({ layerIndex: _, ...o }) => o),
+    overrides,
     exceptions,
     settings,
     plugins,
@@ -727,6 +933,19 @@ function defineDeclarative(
 ): AnyRule | undefined {
   for (const key of ['where', 'assert'] as const) {
     if (entry[key] === undefined) continue;
+    const patterns = unsupportedPatterns(entry[key]);
+    if (patterns.length > 0) {
+      for (const p of patterns) {
+        const at = ['rules', id, key, ...p.path];
+        problems.push(
+          diagnosticAt(layer.source, at, p.message, {
+            key: p.path.at(-2) === 'patternProperties',
+            pathText: formatPath(at),
+          }),
+        );
+      }
+      return undefined;
+    }
     try {
       compileRuleSchema(entry[key]!);
     } catch (error) {

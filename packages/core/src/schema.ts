@@ -10,27 +10,42 @@ const shared = new Map<string, Ajv>();
 
 /**
  * One ajv instance per setting, shared by the whole run: creating an instance
- * (and adding formats) costs more than compiling most schemas.
+ * (and adding formats) costs more than compiling most schemas. Schemas compiled
+ * at run time come from policies and plugins, so their `pattern`s run on the
+ * linear-time engine (`linearRegExp`).
  */
 export function sharedAjv(options: { useDefaults?: boolean; looseTypes?: boolean } = {}): Ajv {
   const key = `${options.useDefaults ? 'd' : ''}${options.looseTypes ? 'l' : ''}`;
   let ajv = shared.get(key);
   if (!ajv) {
-    ajv = createAjv(options);
+    ajv = createAjv({ ...options, linearPatterns: true });
     shared.set(key, ajv);
   }
   return ajv;
 }
 
-/** A new ajv instance with trustgate's settings: all errors, formats, strict schemas. */
+/**
+ * A new ajv instance with trustgate's settings: all errors, formats, strict
+ * schemas. With `linearPatterns`, `pattern` and `patternProperties` run on
+ * RE2 (`linearRegExp`) instead of JavaScript's backtracking RegExp.
+ */
 export function createAjv(
-  options: { useDefaults?: boolean; looseTypes?: boolean; code?: Options['code'] } = {},
+  options: {
+    useDefaults?: boolean;
+    looseTypes?: boolean;
+    linearPatterns?: boolean;
+    code?: Options['code'];
+  } = {},
 ): Ajv {
   // ajv (CommonJS) loads on the first schema compiled at run time: with the generated
   // validators, a plain check compiles none.
   const { Ajv } = createRequire(import.meta.url)('ajv') as typeof import('ajv');
+  const code = {
+    ...options.code,
+    ...(options.linearPatterns ? { regExp: linearRegExp as NonNullable<Options['code']>['regExp'] } : {}),
+  };
   const ajv = new Ajv({
-    ...(options.code ? { code: options.code } : {}),
+    ...(Object.keys(code).length > 0 ? { code } : {}),
     allErrors: true,
     verbose: true,
     strict: true,
@@ -42,6 +57,43 @@ export function createAjv(
   });
   for (const [name, format] of Object.entries(FORMATS)) ajv.addFormat(name, format);
   return ajv;
+}
+
+// re2js (a pure JavaScript port of RE2, CommonJS here) loads with the first pattern compiled.
+let re2js: typeof import('re2js') | undefined;
+
+/**
+ * A JSON Schema `pattern` as a linear-time matcher: RE2's semantics, which
+ * cannot backtrack, so `^(a+)+$` against a long fact value takes microseconds,
+ * not forever. Backreferences, lookahead and lookbehind have no linear-time
+ * form: such a pattern throws (see `patternProblem`). For ajv's `code.regExp`.
+ */
+export function linearRegExp(pattern: string, _flags = ''): { test(s: string): boolean; toString(): string } {
+  re2js ??= createRequire(import.meta.url)('re2js') as typeof import('re2js');
+  const { RE2JS } = re2js;
+  const re = RE2JS.compile(RE2JS.translateRegExp(pattern));
+  // ajv keys its cache of patterns by toString(): it must differ per pattern.
+  return { test: (s: string) => re.test(s), toString: () => `/${pattern}/re2` };
+}
+linearRegExp.code = 'linearRegExp';
+
+/**
+ * Why a pattern cannot run on the linear-time engine, in words (without
+ * quoting it), or undefined when it can.
+ */
+export function patternProblem(pattern: string): string | undefined {
+  try {
+    linearRegExp(pattern);
+    return undefined;
+  } catch (error) {
+    const said = error instanceof Error ? error.message : String(error);
+    // "error parsing regexp: invalid escape sequence: `\1`" → "invalid escape sequence"
+    const reason = said
+      .replace(/^error parsing regexp:\s*/, '')
+      .replace(/:\s*`[\s\S]*$/, '')
+      .trim();
+    return `This pattern cannot be matched in linear time (${reason || 'unsupported syntax'}); patterns use RE2 syntax, which has no backreferences, lookahead or lookbehind.`;
+  }
 }
 
 /** A short hash of a schema, so that a generated validator is only used for the schema it was made from. */

@@ -65,6 +65,214 @@ describe('locked rules', () => {
   });
 });
 
+describe('locks bind the effective rule, whatever the order of layers', () => {
+  const org = `${HEAD}rules:\n  token-max-age:\n    level: error\n    locked: true\n    options: { maxDays: 30 }\n`;
+  const top = `${HEAD}extends: [./evil.yaml, ./org.yaml]\n`;
+
+  it('lock bypass by extends order: an earlier layer cannot switch a locked rule off', async () => {
+    const dir = tempDir({
+      'org.yaml': org,
+      'evil.yaml': `${HEAD}overrides:\n  - subjects: ["**"]\n    rules: { token-max-age: "off" }\n`,
+      'trustgate.yaml': top,
+    });
+    assert.equal(
+      await errorOf(() => load(dir)),
+      'evil.yaml:5:29: overrides[0].rules.token-max-age: Cannot lower rule "token-max-age" to off for some subjects: org.yaml:6 locks it.',
+    );
+  });
+
+  it('lock bypass by extends order: an earlier layer cannot loosen a locked option, lower its level or unlock it', async () => {
+    const dir = tempDir({
+      'org.yaml': org,
+      'evil.yaml': `${HEAD}rules:\n  token-max-age:\n    level: note\n    locked: false\n    options: { maxDays: 100000 }\n`,
+      'trustgate.yaml': top,
+    });
+    assert.equal(
+      await errorOf(() => load(dir)),
+      [
+        'evil.yaml:5:5: rules.token-max-age.level: Cannot lower the level from error to note of rule "token-max-age": org.yaml:6 locks it.',
+        'evil.yaml:6:5: rules.token-max-age.locked: Cannot unlock rule "token-max-age": org.yaml:6 locks it.',
+        'evil.yaml:7:16: rules.token-max-age.options.maxDays: Cannot loosen option maxDays of rule "token-max-age": org.yaml:6 locks it.',
+      ].join('\n'),
+    );
+  });
+
+  it('lock bypass by extends order: an earlier value weaker than the rule default cannot win when the lock sets none', async () => {
+    // The locking layer sets no maxDays: the lock binds the rule's default (90), and an earlier
+    // layer's 100000 would otherwise be the value that runs.
+    const dir = tempDir({
+      'org.yaml': `${HEAD}rules:\n  token-max-age: { level: error, locked: true }\n`,
+      'evil.yaml': `${HEAD}rules:\n  token-max-age:\n    options: { maxDays: 100000 }\n`,
+      'trustgate.yaml': top,
+    });
+    assert.equal(
+      await errorOf(() => load(dir)),
+      'evil.yaml:5:16: rules.token-max-age.options.maxDays: Cannot loosen option maxDays of rule "token-max-age": org.yaml:4 locks it.',
+    );
+  });
+
+  it('lock bypass by extends order: an earlier layer may set stricter values, and the locking layer wins where it sets its own', async () => {
+    const dir = tempDir({
+      'org.yaml': `${HEAD}rules:\n  token-max-age: { level: warning, locked: true }\n`,
+      'evil.yaml': `${HEAD}rules:\n  token-max-age:\n    level: error\n    options: { maxDays: 7 }\n`,
+      'trustgate.yaml': top,
+    });
+    const policy = await load(dir);
+    const rule = policy.rules.find((r) => r.id === 'token-max-age')!;
+    // Later wins as always: the org's level, and the earlier layer's stricter maxDays, which the org left alone.
+    assert.deepEqual(
+      [rule.level, rule.options, rule.locked],
+      ['warning', { maxDays: 7, access: 'write' }, true],
+    );
+  });
+
+  it('lock bypass by extends order: the locking policy and the layers it extends may set anything', async () => {
+    const dir = tempDir({
+      'base.yaml': `${HEAD}rules:\n  token-max-age: { level: note, options: { maxDays: 365 } }\noverrides:\n  - subjects: ["token:legacy-*"]\n    rules: { token-max-age: "off" }\n`,
+      'org.yaml': `${HEAD}extends: [./base.yaml]\nrules:\n  token-max-age: { locked: true }\n`,
+      'trustgate.yaml': `${HEAD}extends: [./org.yaml]\n`,
+    });
+    const rule = (await load(dir)).rules.find((r) => r.id === 'token-max-age')!;
+    assert.deepEqual([rule.level, rule.options.maxDays], ['note', 365]);
+  });
+
+  it("lock bypass of onIndeterminate: an override cannot lower a locked rule's indeterminate results", async () => {
+    const locked = `${HEAD}rules:\n  token-max-age: { level: warning, onIndeterminate: error, locked: true }\n`;
+    const lower = `${HEAD}overrides:\n  - subjects: ["collection:*"]\n    rules: { token-max-age: warning }\n`;
+    const later = tempDir({
+      'org.yaml': locked,
+      'trustgate.yaml': `${HEAD}extends: [./org.yaml]\noverrides:\n  - subjects: ["collection:*"]\n    rules: { token-max-age: warning }\n`,
+    });
+    assert.equal(
+      await errorOf(() => load(later)),
+      'trustgate.yaml:6:29: overrides[0].rules.token-max-age: Cannot lower rule "token-max-age" to warning for some subjects: its indeterminate results are at error (onIndeterminate), and org.yaml:4 locks it.',
+    );
+    const earlier = tempDir({ 'org.yaml': locked, 'evil.yaml': lower, 'trustgate.yaml': top });
+    assert.equal(
+      await errorOf(() => load(earlier)),
+      'evil.yaml:5:29: overrides[0].rules.token-max-age: Cannot lower rule "token-max-age" to warning for some subjects: its indeterminate results are at error (onIndeterminate), and org.yaml:4 locks it.',
+    );
+    // Without the override, the locked onIndeterminate holds: a missing collection is an error.
+    const fine = tempDir({ 'org.yaml': locked, 'trustgate.yaml': `${HEAD}extends: [./org.yaml]\n` });
+    const result = await evaluate({
+      facts: checkFacts({ schemaVersion: 1, collectedAt: '2026-11-28T00:00:00Z', sources: [] }, 'f.json'),
+      policy: await load(fine),
+      tool: TOOL,
+    });
+    assert.deepEqual(
+      result.findings.map((f) => [f.ruleId, f.level, f.subject]),
+      [['token-max-age', 'error', 'collection:tokens']],
+    );
+  });
+
+  it('lock bypass of onIndeterminate: a layer cannot lower it directly, before or after the lock', async () => {
+    const dir = tempDir({
+      'org.yaml': `${HEAD}rules:\n  token-max-age: { onIndeterminate: error, locked: true }\n`,
+      'evil.yaml': `${HEAD}rules:\n  token-max-age: { onIndeterminate: note }\n`,
+      'trustgate.yaml': `${HEAD}extends: [./evil.yaml, ./org.yaml]\nrules:\n  token-max-age: { onIndeterminate: warning }\n`,
+    });
+    assert.equal(
+      await errorOf(() => load(dir)),
+      [
+        'evil.yaml:4:20: rules.token-max-age.onIndeterminate: Cannot lower onIndeterminate from error to note of rule "token-max-age": org.yaml:4 locks it.',
+        'trustgate.yaml:5:20: rules.token-max-age.onIndeterminate: Cannot lower onIndeterminate from error to warning of rule "token-max-age": org.yaml:4 locks it.',
+      ].join('\n'),
+    );
+  });
+
+  it('a lock also binds the overrides of the locking policy: no other layer may lower what they raise', async () => {
+    const dir = tempDir({
+      'org.yaml': `${HEAD}rules:\n  token-max-age: { level: warning, onIndeterminate: warning, locked: true }\noverrides:\n  - subjects: ["token:prod-*"]\n    rules: { token-max-age: error }\n`,
+      'trustgate.yaml': `${HEAD}extends: [./org.yaml]\noverrides:\n  - subjects: ["**"]\n    rules: { token-max-age: warning }\n`,
+    });
+    assert.equal(
+      await errorOf(() => load(dir)),
+      'trustgate.yaml:6:29: overrides[0].rules.token-max-age: Cannot lower rule "token-max-age" to warning for some subjects: the locking policy raises it to error for some subjects, and org.yaml:4 locks it.',
+    );
+  });
+
+  it('a locked declarative rule cannot be redefined by another layer', async () => {
+    const decl = (assertion: string, locked = '') =>
+      `${HEAD}rules:\n  acme/bots:\n    select: tokens\n${locked}    assert: ${assertion}\n    message: m\n`;
+    const dir = tempDir({
+      'org.yaml': decl('{ required: [expires] }', '    locked: true\n'),
+      'trustgate.yaml': `${HEAD}extends: [./org.yaml]\nrules:\n  acme/bots:\n    select: tokens\n    assert: {}\n    message: m\n`,
+    });
+    assert.equal(
+      await errorOf(() => load(dir)),
+      'trustgate.yaml:5:3: rules.acme/bots: Cannot define rule "acme/bots" here: org.yaml:6 locks it.',
+    );
+  });
+});
+
+describe('exceptions to locked rules', () => {
+  const org = (extra = '') =>
+    `${HEAD}rules:\n  token-max-age:\n    locked: true\n${extra}    options: { maxDays: 30 }\n`;
+  const waiver = (rule = 'token-max-age', expires = '2027-01-31') =>
+    `exceptions:\n  - rule: ${rule}\n    subject: "**"\n    reason: r\n    expires: ${expires}\n`;
+
+  it('exceptions to a locked rule: another layer cannot waive it', async () => {
+    const dir = tempDir({
+      'org.yaml': org(),
+      'evil.yaml': `${HEAD}${waiver()}`,
+      'trustgate.yaml': `${HEAD}extends: [./evil.yaml, ./org.yaml]\n${waiver()}`,
+    });
+    assert.equal(
+      await errorOf(() => load(dir)),
+      [
+        'evil.yaml:4:11: exceptions[0].rule: Cannot waive rule "token-max-age" here: org.yaml:5 locks it without "exceptions: allowed", so only that policy and the policies it extends may waive it.',
+        'trustgate.yaml:5:11: exceptions[0].rule: Cannot waive rule "token-max-age" here: org.yaml:5 locks it without "exceptions: allowed", so only that policy and the policies it extends may waive it.',
+      ].join('\n'),
+    );
+  });
+
+  it('exceptions to a locked rule: the locking policy (and what it extends) may waive it, and "exceptions: allowed" lets others', async () => {
+    const own = tempDir({
+      'base.yaml': `${HEAD}${waiver()}`,
+      'org.yaml': `${org()}extends: [./base.yaml]\n${waiver()}`,
+      'trustgate.yaml': `${HEAD}extends: [./org.yaml]\n`,
+    });
+    assert.equal((await load(own)).exceptions.length, 2);
+    const allowed = tempDir({
+      'org.yaml': org('    exceptions: allowed\n'),
+      'trustgate.yaml': `${HEAD}extends: [./org.yaml]\n${waiver()}`,
+    });
+    assert.equal((await load(allowed)).exceptions.length, 1);
+  });
+
+  it('exceptions to a locked rule: only the locking policy can allow them', async () => {
+    const dir = tempDir({
+      'org.yaml': org(),
+      'trustgate.yaml': `${HEAD}extends: [./org.yaml]\nrules:\n  token-max-age: { exceptions: allowed }\n`,
+    });
+    assert.equal(
+      await errorOf(() => load(dir)),
+      'trustgate.yaml:5:20: rules.token-max-age.exceptions: Cannot allow exceptions to rule "token-max-age": org.yaml:5 locks it.',
+    );
+  });
+
+  it('settings.maxExceptionDays: a longer exception is bad input at its expires, and the shortest limit of any layer holds', async () => {
+    const dir = tempDir({
+      'org.yaml': `${org('    exceptions: allowed\n')}settings: { maxExceptionDays: 90 }\n`,
+      'trustgate.yaml': `${HEAD}extends: [./org.yaml]\nsettings: { maxExceptionDays: 1000 }\n${waiver('token-max-age', '2099-12-31')}`,
+    });
+    const policy = await load(dir);
+    assert.equal(policy.settings.maxExceptionDays, 90);
+    const run = (now: string) => evaluate({ facts: facts({}), policy, now: new Date(now), tool: TOOL });
+    const error = await errorOf(() => run('2026-11-28T00:00:00Z'));
+    assert.equal(
+      error,
+      'trustgate.yaml:9:5: exceptions[0].expires: The exception runs until 2099-12-31, more than 90 days after 2026-11-28, the most settings.maxExceptionDays (org.yaml:8) allows; shorten it.',
+    );
+    const inTime = tempDir({
+      'org.yaml': `${org('    exceptions: allowed\n')}settings: { maxExceptionDays: 90 }\n`,
+      'trustgate.yaml': `${HEAD}extends: [./org.yaml]\n${waiver('token-max-age', '2027-02-25')}`,
+    });
+    const ok = await evaluate({ facts: facts({}), policy: await load(inTime), tool: TOOL });
+    assert.equal(ok.exceptions.length, 1);
+  });
+});
+
 describe('declarative rules', () => {
   const rule = `${HEAD}rules:
   acme/cidr:
@@ -169,6 +377,77 @@ describe('declarative rules', () => {
   });
 });
 
+describe('declarative rules: patterns run in linear time', () => {
+  const tok = (owner: string) => ({
+    id: owner,
+    kind: 'granular',
+    access: 'write',
+    created: '2026-11-20T00:00:00Z',
+    expires: null,
+    owner,
+  });
+  const policy = (pattern: string, where = 'assert') =>
+    `${HEAD}rules:\n  acme/owner:\n    select: tokens\n    ${where}:\n      properties:\n        owner: { type: string, pattern: ${JSON.stringify(pattern)} }\n    message: "Owner {{owner}} does not match."\n${where === 'assert' ? '' : '    assert: { required: [nothing] }\n'}`;
+
+  it('ReDoS in declarative rules: ^(a+)+$ against a long fact value ends at once, with the right answer', async () => {
+    const dir = tempDir({ 'trustgate.yaml': policy('^(a+)+$') });
+    const bad = `${'a'.repeat(40)}!`;
+    const good = 'a'.repeat(40);
+    const started = Date.now();
+    const result = await evaluate({
+      facts: facts({ tokens: [tok(bad), tok(good), tok(`${'a'.repeat(100_000)}!`)] }),
+      policy: await load(dir),
+      tool: TOOL,
+    });
+    assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
+    // Lengths, not the subjects: a failing assertion would print 100 kB.
+    assert.deepEqual(
+      result.findings.map((f) => [f.subject.length, f.subject.endsWith('!')]),
+      [
+        [6 + 41, true],
+        [6 + 100_001, true],
+      ],
+    );
+  });
+
+  it('ReDoS in declarative rules: a pattern the linear-time engine cannot run is a policy error at its key', async () => {
+    const dir = tempDir({ 'trustgate.yaml': policy('^(a)\\1$') });
+    const error = await errorOf(() => load(dir));
+    assert.equal(
+      error,
+      'trustgate.yaml:8:41: rules.acme/owner.assert.properties.owner.pattern: This pattern cannot be matched in linear time (invalid escape sequence); patterns use RE2 syntax, which has no backreferences, lookahead or lookbehind.',
+    );
+    const dir2 = tempDir({ 'trustgate.yaml': policy('^(?!root)', 'where') });
+    assert.equal(
+      await errorOf(() => load(dir2)),
+      'trustgate.yaml:8:41: rules.acme/owner.where.properties.owner.pattern: This pattern cannot be matched in linear time (invalid or unsupported Perl syntax); patterns use RE2 syntax, which has no backreferences, lookahead or lookbehind.',
+    );
+    const dir3 = tempDir({
+      'trustgate.yaml': `${HEAD}rules:\n  acme/x:\n    select: tokens\n    assert:\n      patternProperties:\n        "(?<=a)b": { type: string }\n    message: m\n`,
+    });
+    assert.equal(
+      await errorOf(() => load(dir3)),
+      'trustgate.yaml:8:9: rules.acme/x.assert.patternProperties.(?<=a)b: This pattern cannot be matched in linear time (invalid named capture); patterns use RE2 syntax, which has no backreferences, lookahead or lookbehind.',
+    );
+  });
+
+  it("ReDoS in plugin option schemas: plugin rules' option patterns run in linear time too", async () => {
+    const dir = tempDir({
+      'plugin.mjs': `export default { name: 'acme', rules: { owner: {
+        meta: { description: 'Require x.', docs: 'https://example.test', collections: ['tokens'], defaultLevel: 'error', securitySeverity: 1,
+          options: { type: 'object', properties: { name: { type: 'string', pattern: '^(a+)+$' } }, additionalProperties: false } },
+        check() {} } } };\n`,
+      'trustgate.yaml': `${HEAD}plugins: [./plugin.mjs]\nrules:\n  acme/owner:\n    options: { name: "${'a'.repeat(40)}!" }\n`,
+    });
+    const started = Date.now();
+    assert.equal(
+      await errorOf(() => load(dir)),
+      'trustgate.yaml:6:22: rules.acme/owner.options.name: Must match pattern "^(a+)+$".',
+    );
+    assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
+  });
+});
+
 describe('plugins', () => {
   const plugin = `export default {
   name: 'acme',
@@ -240,10 +519,41 @@ describe('plugins', () => {
     }
   });
 
+  it('a locked plugin rule cannot be replaced by another plugin of the same name, even under the same specifier', async () => {
+    const fake = plugin.replace('check(ctx, options) {', 'check() { return;');
+    const dir = tempDir({
+      'org/rules/acme.mjs': plugin,
+      'org/org.yaml': `${HEAD}plugins: [./rules/acme.mjs]\nrules:\n  acme/one-owner: { level: error, locked: true }\n`,
+      'rules/acme.mjs': fake,
+      'trustgate.yaml': `${HEAD}extends: [./org/org.yaml]\nplugins: [./rules/acme.mjs]\n`,
+    });
+    assert.equal(
+      await errorOf(() => load(dir)),
+      'trustgate.yaml:4:11: plugins[0]: Two different plugins are named "acme": ./rules/acme.mjs (org/org.yaml) and ./rules/acme.mjs (trustgate.yaml).',
+    );
+    // Nor can a plugin replace a declarative rule of the same name.
+    const shadow = tempDir({
+      'org.yaml': `${HEAD}rules:\n  acme/one-owner:\n    select: tokens\n    locked: true\n    assert: { required: [owner] }\n    message: m\n`,
+      'rules/acme.mjs': fake,
+      'trustgate.yaml': `${HEAD}extends: [./org.yaml]\nplugins: [./rules/acme.mjs]\n`,
+    });
+    assert.equal(
+      await errorOf(() => load(shadow)),
+      'trustgate.yaml:4:11: plugins[0]: The plugin "acme" (./rules/acme.mjs) has a rule "acme/one-owner", which a policy already defines.',
+    );
+    // The same plugin file named again, by another path, is the same plugin.
+    const same = tempDir({
+      'org/rules/acme.mjs': plugin,
+      'org/org.yaml': `${HEAD}plugins: [./rules/acme.mjs]\nrules:\n  acme/one-owner: { level: error, locked: true }\n`,
+      'trustgate.yaml': `${HEAD}extends: [./org/org.yaml]\nplugins: [./org/rules/acme.mjs]\n`,
+    });
+    assert.equal((await load(same)).rules.length, 1);
+  });
+
   it('--plugins none refuses every plugin; an allow-list refuses the others', async () => {
     const dir = tempDir({
       'rules/acme.mjs': plugin,
-      'trustgate.yaml': `${HEAD}plugins: [./rules/acme.mjs]\n`,
+      'trustgate.yaml': `${HEAD}plugins: [./rules/acme.mjs]\nrules: { no-classic-tokens: error }\n`,
     });
     assert.equal(
       await errorOf(() => load(dir, 'trustgate.yaml', { allowPlugins: [] })),

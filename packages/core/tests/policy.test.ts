@@ -69,7 +69,7 @@ describe('policy loading', () => {
     );
     assert.equal(
       await policyError(`${HEAD}rules:\n  no-classic-tokens:\n    severity: error\n`),
-      'trustgate.yaml:5:5: rules.no-classic-tokens.severity: Unknown key "severity". Allowed keys: level, options, onIndeterminate, locked, select, where, assert, message, description, securitySeverity, docs.',
+      'trustgate.yaml:5:5: rules.no-classic-tokens.severity: Unknown key "severity". Allowed keys: level, options, onIndeterminate, locked, exceptions, select, where, assert, message, description, securitySeverity, docs.',
     );
   });
 
@@ -92,11 +92,15 @@ describe('policy loading', () => {
   it('requires apiVersion and kind, and refuses other versions', async () => {
     assert.equal(
       await policyError('kind: Policy\n'),
-      'trustgate.yaml:1:1: Missing required key "apiVersion".',
+      'trustgate.yaml:1:1: This is not a trustgate policy: it has no apiVersion. A policy starts with apiVersion: trustgate/v1 and kind: Policy; nothing else in this file is read or shown.',
     );
     assert.equal(
       await policyError('apiVersion: trustgate/v2\nkind: Policy\n'),
-      'trustgate.yaml:1:13: apiVersion: Unsupported apiVersion "trustgate/v2"; this trustgate reads "trustgate/v1".',
+      'trustgate.yaml:1:13: apiVersion: This is not a trustgate/v1 policy: its apiVersion is another. A policy starts with apiVersion: trustgate/v1 and kind: Policy; nothing else in this file is read or shown.',
+    );
+    assert.equal(
+      await policyError('apiVersion: trustgate/v1\nkind: PolicyTest\n'),
+      'trustgate.yaml:2:7: kind: This is not a trustgate policy: its kind is not Policy. A policy starts with apiVersion: trustgate/v1 and kind: Policy; nothing else in this file is read or shown.',
     );
     assert.equal(
       await policyError(''),
@@ -222,6 +226,73 @@ describe('policy loading', () => {
       'trustgate.yaml:3:1: __proto__: Unknown key "__proto__". Allowed keys: apiVersion, kind, name, description, extends, plugins, rules, overrides, exceptions, settings.',
     );
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  });
+
+  it('options.__proto__ is an unknown option, at its line, not silently dropped', async () => {
+    assert.equal(
+      await policyError(
+        `${HEAD}rules:\n  token-max-age:\n    options:\n      __proto__: { maxDays: 100000 }\n`,
+      ),
+      'trustgate.yaml:6:7: rules.token-max-age.options.__proto__: Unknown key "__proto__". Allowed keys: maxDays, access.',
+    );
+    assert.equal(
+      await policyError(`${HEAD}rules:\n  no-classic-tokens:\n    options: { __proto__: 1 }\n`),
+      'trustgate.yaml:5:16: rules.no-classic-tokens.options.__proto__: Rule "no-classic-tokens" takes no options.',
+    );
+  });
+
+  it('an empty policy (no rules at all, after extends) is bad input', async () => {
+    assert.equal(
+      await policyError(HEAD),
+      'trustgate.yaml:1:1: The policy enables no rules, so it would pass anything; turn a rule on, or extend a preset such as trustgate:recommended.',
+    );
+    assert.equal(
+      await policyError(`${HEAD}rules:\n  token-max-age: "off"\n  no-classic-tokens: { level: "off" }\n`),
+      'trustgate.yaml:3:1: rules: The policy enables no rules, so it would pass anything; turn a rule on, or extend a preset such as trustgate:recommended.',
+    );
+    assert.equal(
+      await policyError(`${HEAD}extends: [./empty.yaml]\n`, { 'empty.yaml': HEAD }),
+      'trustgate.yaml:1:1: The policy enables no rules, so it would pass anything; turn a rule on, or extend a preset such as trustgate:recommended.',
+    );
+    // A rule that is off but that an override turns on for some subjects runs: that is a policy.
+    const dir = tempDir({
+      'trustgate.yaml': `${HEAD}rules:\n  token-max-age: "off"\noverrides:\n  - subjects: ["token:bot-*"]\n    rules: { token-max-age: error }\n`,
+    });
+    assert.equal((await load(dir)).rules.length, 1);
+  });
+
+  it('extends of an absolute path never echoes that file: a shadow-like file gets one sentence', async () => {
+    const secret = 'root:$6$abcSECRETsaltXYZ$hashhashhash:19000:0:99999:7:::';
+    const dir = tempDir({
+      shadow: `${secret}\ndaemon:*:19000:0:99999:7:::\n`,
+      'kube.yaml': 'apiVersion: v1\nkind: Secret\ndata: { token: c2VjcmV0LXRva2VuLXZhbHVl }\n',
+    });
+    const shadow = path.join(dir, 'shadow');
+    const message = await policyError(`${HEAD}extends:\n  - ${shadow}\nrules: { token-max-age: error }\n`);
+    assert.equal(
+      message,
+      `${shadow}:1:1: This is not a trustgate policy: it has no apiVersion (trustgate.yaml:4:5 extends it). A policy starts with apiVersion: trustgate/v1 and kind: Policy; nothing else in this file is read or shown.`,
+    );
+    for (const part of ['root', 'SECRET', '19000', 'daemon', '99999'])
+      assert.ok(!message.includes(part), part);
+    const kube = await policyError(`${HEAD}extends:\n  - ${path.join(dir, 'kube.yaml')}\n`);
+    assert.equal(
+      kube,
+      `${path.join(dir, 'kube.yaml')}:1:13: apiVersion: This is not a trustgate/v1 policy: its apiVersion is another (trustgate.yaml:4:5 extends it). A policy starts with apiVersion: trustgate/v1 and kind: Policy; nothing else in this file is read or shown.`,
+    );
+    for (const part of ['v1.', 'Secret', 'token', 'c2Vj']) assert.ok(!kube.includes(part), part);
+  });
+
+  it('extends of a device or a folder is refused unread', async () => {
+    const dir = tempDir({ 'folder/x': '' });
+    assert.equal(
+      await policyError(`${HEAD}extends: [/dev/zero]\n`),
+      '/dev/zero: Cannot read the policy (trustgate.yaml:3:11 extends it): it is a character device, not a regular file.',
+    );
+    assert.equal(
+      await policyError(`${HEAD}extends: [${path.join(dir, 'folder')}]\n`),
+      `${path.join(dir, 'folder')}: Cannot read the policy (trustgate.yaml:3:11 extends it): it is a directory.`,
+    );
   });
 
   it('a missing policy file is bad input (exit code 2)', async () => {

@@ -1,4 +1,4 @@
-import type { Reporter } from '@trustgate/core';
+import { type Reporter, terminalSafe } from '@trustgate/core';
 import { anchorOf, shown } from './anchor.js';
 
 const COMMAND = { error: 'error', warning: 'warning', note: 'notice' } as const;
@@ -22,9 +22,15 @@ export const github: Reporter = (result) => {
   return lines.length > 0 ? `${lines.join('\n')}\n` : '';
 };
 
-/** Escaping from GitHub's toolkit (core/command.ts): data and property values differ. */
+/**
+ * Escaping from GitHub's toolkit (core/command.ts): data and property values
+ * differ. Control and bidi characters are first shown as escapes (`\n`, `\x1b`),
+ * as in every text output: a value never breaks the annotation's line, and the
+ * log shows no escape sequence from it. The toolkit's own escapes (`%0A`) stay
+ * for what remains, so the escaping holds on its own.
+ */
 function data(s: string): string {
-  return s.replaceAll('%', '%25').replaceAll('\r', '%0D').replaceAll('\n', '%0A');
+  return terminalSafe(s).replaceAll('%', '%25').replaceAll('\r', '%0D').replaceAll('\n', '%0A');
 }
 
 function prop(s: string): string {

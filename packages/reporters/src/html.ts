@@ -1,11 +1,12 @@
-import type { Finding, Reporter, RunResult } from '@trustgate/core';
+import { type Finding, type Reporter, type RunResult, terminalSafe } from '@trustgate/core';
 import { anchorOf, shortSubject } from './anchor.js';
 
 /** Rows rendered per table; the rest is counted, and the JSON report has them all. */
 const MAX_ROWS = 1000;
 
+/** HTML-escaped, with control and bidi characters shown as escapes (`\x1b`, `\u202e`), as in every text output. */
 const e = (s: unknown): string =>
-  String(s)
+  terminalSafe(String(s))
     .replaceAll('&', '&amp;')
     .replaceAll('<', '&lt;')
     .replaceAll('>', '&gt;')
@@ -133,7 +134,8 @@ function findingRow(f: Finding, result: RunResult): string {
 function ageChart(bins: number[]): string {
   const w = 420;
   const h = 160;
-  const max = Math.max(1, ...bins);
+  let max = 1;
+  for (const n of bins) if (n > max) max = n;
   const bw = w / bins.length;
   const x = (days: number) => (days / 410) * w;
   const bars = bins
@@ -156,7 +158,8 @@ function tfaChart(mix: RunResult['facts']['tfaMix']): string {
     ['No 2FA', mix.none, 'bad'],
     ['Unknown', mix.unknown, 'unknown'],
   ];
-  const max = Math.max(1, ...rows.map(([, n]) => n));
+  let max = 1;
+  for (const [, n] of rows) if (n > max) max = n;
   const bars = rows
     .map(([label, n, cls], i) => {
       const y = 10 + i * 34;
@@ -169,13 +172,19 @@ function tfaChart(mix: RunResult['facts']['tfaMix']): string {
 /** Exceptions on a time axis from the evaluation time to the last expiry. */
 function expiryChart(result: RunResult): string {
   const now = Date.parse(result.now);
-  const list = result.exceptions.map((x) => ({
+  // As the tables: at most MAX_ROWS marks (the JSON report has every exception).
+  const list = result.exceptions.slice(0, MAX_ROWS).map((x) => ({
     ...x,
     t: Date.parse(x.expires.length === 10 ? `${x.expires}T23:59:59Z` : x.expires),
   }));
   if (list.length === 0) return '<p>No exceptions.</p>';
-  const end = Math.max(now + 86_400_000 * 30, ...list.map((x) => x.t));
-  const start = Math.min(now, ...list.map((x) => x.t));
+  // Loops, not Math.max(...list): a policy may hold more exceptions than a call takes arguments.
+  let end = now + 86_400_000 * 30;
+  let start = now;
+  for (const { t } of list) {
+    if (t > end) end = t;
+    if (t < start) start = t;
+  }
   const w = 420;
   const x = (t: number) => 10 + ((t - start) / (end - start)) * (w - 20);
   const marks = list
@@ -187,7 +196,8 @@ function expiryChart(result: RunResult): string {
       return `<circle cx="${cx.toFixed(1)}" cy="${40 + (i % 4) * 22}" r="6" class="dot-${ex.state}"><title>${e(ex.rule)} on ${e(ex.subject)}: ${ex.state}, ${e(ex.expires)}</title></circle><text x="${(right ? cx - 9 : cx + 9).toFixed(1)}" y="${44 + (i % 4) * 22}" class="small"${right ? ' text-anchor="end"' : ''}>${label}</text>`;
     })
     .join('');
-  return `<svg viewBox="0 0 ${w} 140" role="img" aria-label="${list.length} exceptions: ${list.map((ex) => `${ex.state} until ${ex.expires}`).join('; ')}"><line x1="10" x2="${w - 10}" y1="20" y2="20" class="axis"/><line x1="${x(now)}" x2="${x(now)}" y1="10" y2="130" class="limit"/><text x="${x(now) + 3}" y="14" class="small">now</text>${marks}</svg>`;
+  const more = result.exceptions.length - list.length;
+  return `<svg viewBox="0 0 ${w} 140" role="img" aria-label="${result.exceptions.length} exceptions: ${list.map((ex) => `${ex.state} until ${e(ex.expires)}`).join('; ')}${more > 0 ? `; ${more} more` : ''}"><line x1="10" x2="${w - 10}" y1="20" y2="20" class="axis"/><line x1="${x(now)}" x2="${x(now)}" y1="10" y2="130" class="limit"/><text x="${x(now) + 3}" y="14" class="small">now</text>${marks}</svg>`;
 }
 
 const CSS = `

@@ -1,4 +1,4 @@
-import type { Finding, Reporter } from '@trustgate/core';
+import { type Finding, type Reporter, terminalSafe } from '@trustgate/core';
 import { anchorOf, exceptionSummary, shown } from './anchor.js';
 
 /**
@@ -10,7 +10,11 @@ export const junit: Reporter = (result, options) => {
   const findings = shown(result, options.omitWaived);
   const byRule = new Map<string, Finding[]>();
   for (const r of result.rules) byRule.set(r.id, []);
-  for (const f of findings) byRule.set(f.ruleId, [...(byRule.get(f.ruleId) ?? []), f]);
+  for (const f of findings) {
+    const list = byRule.get(f.ruleId);
+    if (list) list.push(f);
+    else byRule.set(f.ruleId, [f]);
+  }
   const suites: string[] = [];
   let tests = 0;
   let failures = 0;
@@ -32,9 +36,9 @@ export const junit: Reporter = (result, options) => {
         );
       } else {
         suiteFailures++;
-        const body = `${f.message}\n${at.file}:${at.line}${f.indeterminate ? '\n(indeterminate)' : ''}`;
+        const body = `${x(f.message)}\n${x(at.file)}:${at.line}${f.indeterminate ? '\n(indeterminate)' : ''}`;
         cases.push(
-          `    <testcase ${attrs}>\n      <failure type="${f.level}" message="${x(f.message)}">${x(body)}</failure>\n    </testcase>`,
+          `    <testcase ${attrs}>\n      <failure type="${f.level}" message="${x(f.message)}">${body}</failure>\n    </testcase>`,
         );
       }
     }
@@ -49,10 +53,14 @@ export const junit: Reporter = (result, options) => {
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="trustgate" tests="${tests}" failures="${failures}" errors="0" skipped="${skipped}">\n${suites.join('\n')}\n</testsuites>\n`;
 };
 
-/** XML-escape text and attribute values; drop characters XML 1.0 cannot carry. */
+/**
+ * XML-escape a value, with control and bidi characters shown as escapes (`\x1b`,
+ * `\n`), as in every text output; drop what XML 1.0 still cannot carry (a lone
+ * surrogate, U+FFFE, U+FFFF).
+ */
 function x(s: string): string {
-  return s
-    .replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD]/gu, '')
+  return terminalSafe(s)
+    .replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '')
     .replaceAll('&', '&amp;')
     .replaceAll('<', '&lt;')
     .replaceAll('>', '&gt;')

@@ -1,4 +1,4 @@
-import type { Finding, Reporter } from '@trustgate/core';
+import { type Finding, type Reporter, terminalSafe } from '@trustgate/core';
 import { anchorOf, exceptionSummary, shortSubject, shown } from './anchor.js';
 
 const LEVEL = { error: '❌ error', warning: '⚠️ warning', note: 'ℹ️ note' } as const;
@@ -53,7 +53,9 @@ export const markdown: Reporter = (result, options) => {
       );
     out.push('', '</details>', '');
   }
-  return `${out.join('\n')}\n`;
+  // Each entry is one line: whatever a value holds, it cannot start a line of its own (a workflow
+  // command, when the report is printed in a CI log) nor reach a terminal as an escape sequence.
+  return `${out.map(terminalSafe).join('\n')}\n`;
 };
 
 function row(f: Finding, result: Parameters<Reporter>[0]): string {
@@ -69,12 +71,11 @@ function ruleLink(f: Finding, result: Parameters<Reporter>[0]): string {
   return docs ? `[${f.ruleId}](${docs})` : f.ruleId;
 }
 
-/** Table cells: no pipes, no newlines, no HTML. */
+/** Table cells: no pipes, no HTML, and control characters shown as escapes (`\n`, `\x1b`). */
 function cell(s: string): string {
-  return s
+  return terminalSafe(s)
     .replaceAll('\\', '\\\\')
     .replaceAll('|', '\\|')
     .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replace(/\r?\n/g, ' ');
+    .replaceAll('>', '&gt;');
 }

@@ -1,59 +1,91 @@
-import type { Finding, Reporter, RunResult } from '@trustgate/core';
+import { type Finding, type Reporter, type RunResult, terminalSafe } from '@trustgate/core';
 import { createColors } from 'picocolors';
 import { shortSubject } from './anchor.js';
+
+type Colors = ReturnType<typeof createColors>;
+type Style = 'bold' | 'dim' | 'red' | 'yellow' | 'blue' | 'cyan' | 'magenta' | 'green';
+
+/** Text already made safe and coloured by `paint`; `line` passes it through as it is. */
+class Painted {
+  constructor(readonly text: string) {}
+}
+type Part = string | Painted;
+
+/**
+ * One line of output. Every string in it is shown terminal-safe (control and
+ * bidi characters as escapes): the only way into the output is through here.
+ */
+function line(...parts: Part[]): string {
+  let out = '';
+  for (const part of parts) out += part instanceof Painted ? part.text : terminalSafe(part);
+  return out;
+}
 
 /** Findings grouped by rule, then a one-line summary. Colour only when `options.color`. */
 export const text: Reporter = (result, options) => {
   const c = createColors(options.color);
+  const paint = (style: Style, ...parts: Part[]) => new Painted(c[style](line(...parts)));
   const out: string[] = [];
   const groups = new Map<string, Finding[]>();
   for (const f of result.findings) {
-    const list = groups.get(f.ruleId) ?? [];
-    list.push(f);
-    groups.set(f.ruleId, list);
+    const list = groups.get(f.ruleId);
+    if (list) list.push(f);
+    else groups.set(f.ruleId, [f]);
   }
-  const levelText = (f: Finding): string => {
-    if (f.exception) return c.dim('waived ');
-    if (f.level === 'error') return c.red('error  ');
-    if (f.level === 'warning') return c.yellow('warning');
-    return c.blue('note   ');
+  const levelText = (f: Finding): Painted => {
+    if (f.exception) return paint('dim', 'waived ');
+    if (f.level === 'error') return paint('red', 'error  ');
+    if (f.level === 'warning') return paint('yellow', 'warning');
+    return paint('blue', 'note   ');
   };
   const descriptions = new Map(result.rules.map((r) => [r.id, r.description]));
   for (const [ruleId, findings] of groups) {
     const description = descriptions.get(ruleId);
-    out.push(`${c.bold(ruleId)}${description ? c.dim(`  ${description}`) : ''}`);
+    out.push(line(paint('bold', ruleId), description ? paint('dim', `  ${description}`) : ''));
     for (const f of findings) {
-      const tags = f.indeterminate ? c.dim(' [indeterminate]') : '';
-      const isNew = f.drift === 'new' ? c.magenta(' [new]') : '';
-      out.push(`  ${levelText(f)}  ${c.cyan(shortSubject(f.subject))}  ${f.message}${tags}${isNew}`);
+      const tags = f.indeterminate ? paint('dim', ' [indeterminate]') : '';
+      const isNew = f.drift === 'new' ? paint('magenta', ' [new]') : '';
+      out.push(
+        line('  ', levelText(f), '  ', paint('cyan', shortSubject(f.subject)), '  ', f.message, tags, isNew),
+      );
       if (f.location) {
         const at = [f.location.file, f.location.line, f.location.column]
           .filter((x) => x !== undefined)
           .join(':');
-        out.push(`           ${c.dim(`at ${at}`)}`);
+        out.push(line('           ', paint('dim', `at ${at}`)));
       }
-      if (f.exception) out.push(`           ${c.dim(`Waived until ${exceptionText(f.exception)}`)}`);
+      if (f.exception)
+        out.push(line('           ', paint('dim', `Waived until ${exceptionText(f.exception)}`)));
       if (f.expiredException)
-        out.push(`           ${c.yellow(`Exception expired ${exceptionText(f.expiredException)}`)}`);
+        out.push(
+          line('           ', paint('yellow', `Exception expired ${exceptionText(f.expiredException)}`)),
+        );
     }
     out.push('');
   }
   if (result.drift) {
     const d = result.drift;
     out.push(
-      c.bold(
-        `Since ${d.baseline}: ${d.new} new, ${d.unchanged} unchanged, ${d.fixed.length} fixed${d.expiredSince.length ? `, ${d.expiredSince.length} exception${d.expiredSince.length === 1 ? '' : 's'} expired` : ''}.`,
+      line(
+        paint(
+          'bold',
+          `Since ${d.baseline}: ${d.new} new, ${d.unchanged} unchanged, ${d.fixed.length} fixed${d.expiredSince.length ? `, ${d.expiredSince.length} exception${d.expiredSince.length === 1 ? '' : 's'} expired` : ''}.`,
+        ),
       ),
     );
-    for (const f of d.fixed) out.push(c.green(`  fixed    ${shortSubject(f.subject)}  ${f.ruleId}`));
+    for (const f of d.fixed)
+      out.push(line(paint('green', `  fixed    ${shortSubject(f.subject)}  ${f.ruleId}`)));
     for (const e of d.expiredSince)
       out.push(
-        c.yellow(
-          `  expired  ${shortSubject(e.subject)}  ${e.ruleId} (exception ${e.ticket ?? ''} ended ${e.expires})`,
+        line(
+          paint(
+            'yellow',
+            `  expired  ${shortSubject(e.subject)}  ${e.ruleId} (exception ${e.ticket ?? ''} ended ${e.expires})`,
+          ),
         ),
       );
   }
-  out.push(summaryLine(result, c));
+  out.push(line(summaryLine(result, c)));
   return `${out.join('\n')}\n`;
 };
 
@@ -66,7 +98,8 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-function summaryLine(result: RunResult, c: ReturnType<typeof createColors>): string {
+/** The summary: numbers and words of its own, nothing from the input. */
+function summaryLine(result: RunResult, c: Colors): Painted {
   const s = result.summary;
   const problems = s.error + s.warning + s.note;
   const extra: string[] = [];
@@ -77,8 +110,8 @@ function summaryLine(result: RunResult, c: ReturnType<typeof createColors>): str
   if (s.staleExceptions) extra.push(plural(s.staleExceptions, 'stale exception'));
   if (s.ruleFailures) extra.push(plural(s.ruleFailures, 'rule failure'));
   const tail = extra.length ? `; ${extra.join(', ')}` : '';
-  if (problems === 0) return c.green(`✔ No problems${tail}.`);
+  if (problems === 0) return new Painted(c.green(`✔ No problems${tail}.`));
   const counts = [plural(s.error, 'error'), plural(s.warning, 'warning'), plural(s.note, 'note')].join(', ');
-  const line = `✖ ${plural(problems, 'problem')} (${counts})${tail}.`;
-  return s.error > 0 ? c.red(c.bold(line)) : c.yellow(c.bold(line));
+  const text = `✖ ${plural(problems, 'problem')} (${counts})${tail}.`;
+  return new Painted(s.error > 0 ? c.red(c.bold(text)) : c.yellow(c.bold(text)));
 }

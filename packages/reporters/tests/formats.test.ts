@@ -27,10 +27,10 @@ describe('junit reporter', () => {
 describe('markdown reporter', () => {
   it('a summary table and the findings, waived ones folded away', () =>
     matchGolden(render(markdown), 'report.md'));
-  it('escapes table cells', () => {
+  it('escapes table cells, and shows a newline as an escape', () => {
     const odd = structuredClone(result);
     odd.findings = [{ ...result.findings[4]!, message: 'a | b <script>\nc' }];
-    assert.match(String(markdown(odd, { color: false })), /a \\\| b &lt;script&gt; c/);
+    assert.match(String(markdown(odd, { color: false })), /a \\\| b &lt;script&gt;\\\\nc/);
   });
 });
 
@@ -79,6 +79,17 @@ describe('html reporter', () => {
     const out = String(html(odd, { color: false }));
     assert.ok(out.includes('&lt;img src=x onerror=alert(1)&gt;'));
     assert.ok(!out.includes('<img src=x'));
+  });
+
+  it('stack overflow from spreading: 150k exceptions on the expiry chart', () => {
+    const many = { ...result, findings: [] };
+    many.exceptions = Array.from({ length: 150_000 }, (_, i) => ({
+      ...result.exceptions[1]!,
+      subject: `token:t${i}`,
+      expires: i === 0 ? '2030-06-30' : '2027-01-31',
+    }));
+    const out = String(html(many, { color: false }));
+    assert.match(out, /2030-06-30/);
   });
 });
 
