@@ -56,7 +56,7 @@ describe('issue #18 (11): an endless or huge input file is refused, never read',
     const r = run(['check', '--facts', 'facts.json'], dir);
     assert.equal(
       r.stderr,
-      'trustgate: base.yaml: Cannot read the policy: it is a character device, not a regular file.\n',
+      'trustgate: base.yaml: Cannot read the policy (trustgate.yaml:3:11 extends it): it is a character device, not a regular file.\n',
     );
     assert.equal(r.status, 2);
   });
@@ -69,7 +69,7 @@ describe('issue #18 (11): an endless or huge input file is refused, never read',
     const r = run(['check', '--facts', 'facts.json'], dir);
     assert.equal(
       r.stderr,
-      'trustgate: /dev/zero: Cannot read the policy: it is a character device, not a regular file.\n',
+      'trustgate: /dev/zero: Cannot read the policy (trustgate.yaml:3:11 extends it): it is a character device, not a regular file.\n',
     );
     assert.equal(r.status, 2);
   });
@@ -148,7 +148,7 @@ describe('issue #18 (12): a FIFO is refused at once, never waited on', { skip: !
     const r = run(['check', '--facts', 'facts.json'], dir);
     assert.equal(
       r.stderr,
-      'trustgate: pipe.yaml: Cannot read the policy: it is a FIFO, not a regular file.\n',
+      'trustgate: pipe.yaml: Cannot read the policy (trustgate.yaml:3:11 extends it): it is a FIFO, not a regular file.\n',
     );
     assert.equal(r.status, 2);
   });
