@@ -198,7 +198,7 @@ describe("issue #18 (8): the Action's entry point, in a pull request", { skip: !
         NPM_TOKEN: 'npm_secret',
       },
     });
-    return { ...r, dir, exitCode: readFileSync(output, 'utf8').split('\n')[0] + '\n' };
+    return { ...r, dir, exitCode: `${readFileSync(output, 'utf8').split('\n')[0]}\n` };
   }
 
   const BASE = {
