@@ -17,6 +17,7 @@ import {
   whyUnreadable,
 } from './errors.js';
 import { COLLECTIONS } from './facts.js';
+import { compileGlob, GlobError, type GlobMatcher } from './glob.js';
 import { type ExceptionRef, LEVEL_RANK, type Level } from './result.js';
 import type { AnyRule, Plugin, Reporter } from './rule.js';
 import { compileSchema, explainErrors, parseDateOrDateTime, sharedAjv, standaloneModule } from './schema.js';
@@ -679,6 +680,21 @@ function merge(layers: Layer[], base: RuleRegistry, about: { name: string; file:
     return false;
   };
 
+  /** A glob from a policy, compiled; a glob that cannot be used is a problem at its key. */
+  const globAt = (layer: Layer, keyPath: (string | number)[], glob: string): GlobMatcher => {
+    try {
+      return compileGlob(glob);
+    } catch (error) {
+      if (!(error instanceof GlobError)) throw error;
+      problems.push(diagnosticAt(layer.source, keyPath, error.message, { pathText: formatPath(keyPath) }));
+      return () => false;
+    }
+  };
+  const globsAt = (layer: Layer, keyPath: (string | number)[], globs: string[]): GlobMatcher => {
+    const matchers = globs.map((g, j) => globAt(layer, [...keyPath, j], g));
+    return matchers.length === 1 ? matchers[0]! : (value) => matchers.some((m) => m(value));
+  };
+
   layers.forEach((layer, layerIndex) => {
     for (const plugin of layer.plugins) {
       for (const [id, rule] of plugin.rules) {
@@ -810,11 +826,11 @@ function merge(layers: Layer[], base: RuleRegistry, about: { name: string; file:
       const compiled: CompiledOverride = { rules, setBy: setByOf(layer, ['overrides', i]) };
       if (o.packages) {
         compiled.packages = o.packages;
-        compiled.matchPackage = anyOf(o.packages);
+        compiled.matchPackage = globsAt(layer, ['overrides', i, 'packages'], o.packages);
       }
       if (o.subjects) {
         compiled.subjects = o.subjects;
-        compiled.matchSubject = anyOf(o.subjects);
+        compiled.matchSubject = globsAt(layer, ['overrides', i, 'subjects'], o.subjects);
       }
       overrides.push(compiled);
     });
@@ -829,7 +845,7 @@ function merge(layers: Layer[], base: RuleRegistry, about: { name: string; file:
         reason: e.reason,
         expires: e.expires,
         expiresAt,
-        matchSubject: anyOf([e.subject]),
+        matchSubject: globAt(layer, ['exceptions', i, 'subject'], e.subject),
         setBy: setByOf(layer, ['exceptions', i]),
         expiresSetBy: { ...setByOf(layer, ['exceptions', i, 'expires']), path: `exceptions[${i}].expires` },
       };
@@ -1056,16 +1072,6 @@ export function createPolicy(
     plugins: [],
     reporters: {},
   };
-}
-
-// micromatch (and the four packages under it) loads when a policy first has globs to match.
-let micromatch: typeof import('micromatch') | undefined;
-
-function anyOf(globs: string[]): (value: string) => boolean {
-  micromatch ??= createRequire(import.meta.url)('micromatch') as typeof import('micromatch');
-  const mm = micromatch;
-  const matchers = globs.map((g) => mm.matcher(g, { dot: true }));
-  return matchers.length === 1 ? matchers[0]! : (value) => matchers.some((m) => m(value));
 }
 
 const optionValidators = new WeakMap<AnyRule, ValidateFunction>();
