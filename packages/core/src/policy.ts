@@ -18,6 +18,13 @@ import {
 } from './errors.js';
 import { COLLECTIONS } from './facts.js';
 import { compileGlob, GlobError, type GlobMatcher } from './glob.js';
+import {
+  type AllowedPlugin,
+  isPathSpecifier,
+  resolveAllowList,
+  resolvePluginFile,
+  UnresolvedPlugin,
+} from './plugin-files.js';
 import { type ExceptionRef, LEVEL_RANK, type Level } from './result.js';
 import type { AnyRule, Plugin, Reporter } from './rule.js';
 import { compileSchema, explainErrors, parseDateOrDateTime, sharedAjv, standaloneModule } from './schema.js';
@@ -106,11 +113,19 @@ export interface LoadPolicyOptions {
   /** Paths are shown relative to this folder. Default: the working directory. */
   cwd?: string;
   /**
-   * Loads a plugin module named in `plugins:` (a path relative to `fromDir`, or
-   * a package). Without it, a policy that names plugins is refused.
+   * Loads a plugin module. It is given the file the policy's `plugins:` entry
+   * resolves to (an absolute real path: what `allowPlugins` checked is what
+   * loads) and the policy's folder. Without it, a policy that names plugins is
+   * refused.
    */
-  loadModule?: (spec: string, fromDir: string) => Promise<Record<string, unknown>>;
-  /** Which plugins may load: `undefined` allows all; a list allows those specifiers only. */
+  loadModule?: (file: string, fromDir: string) => Promise<Record<string, unknown>>;
+  /**
+   * Which plugins may load: `undefined` allows all, `[]` none; otherwise only
+   * the files these entries name. A path entry is resolved from `cwd` (where
+   * the user typed it), a package name like a Node import from `cwd`, each to
+   * its real path; a policy's plugin is allowed only if it resolves, from the
+   * policy's folder, to one of those files (see plugin-files.ts).
+   */
   allowPlugins?: readonly string[];
 }
 
@@ -183,7 +198,8 @@ export async function loadPolicy(target: string, options: LoadPolicyOptions): Pr
   const layers: Layer[] = [];
   const top = resolveTarget(target, cwd, options, undefined);
   collectLayers(top, options, cwd, layers, []);
-  for (const layer of layers) layer.plugins = await loadPlugins(layer, options);
+  const allowed = options.allowPlugins && resolveAllowList(options.allowPlugins, cwd);
+  for (const layer of layers) layer.plugins = await loadPlugins(layer, options, cwd, allowed);
   const main = layers[layers.length - 1]!;
   return merge(layers, options.rules, {
     name: main.doc.name ?? (target.startsWith(PRESET_PREFIX) ? target : path.basename(target)),
@@ -423,27 +439,45 @@ const PLUGIN_NAME = /^(@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*$/;
 const RULE_NAME = /^[a-z0-9][a-z0-9-]*$/;
 
 /** Load the plugins a layer names, and check their shape; any problem names the plugin and its line. */
-async function loadPlugins(layer: Layer, options: LoadPolicyOptions): Promise<LoadedPlugin[]> {
+async function loadPlugins(
+  layer: Layer,
+  options: LoadPolicyOptions,
+  cwd: string,
+  allowed: AllowedPlugin[] | undefined,
+): Promise<LoadedPlugin[]> {
   const out: LoadedPlugin[] = [];
+  const dir = path.dirname(layer.file);
   for (const [index, spec] of (layer.doc.plugins ?? []).entries()) {
     const fail = (message: string): never => {
       throw new InputError('E_PLUGIN', [
         diagnosticAt(layer.source, ['plugins', index], message, { pathText: `plugins[${index}]` }),
       ]);
     };
-    if (options.allowPlugins && !options.allowPlugins.includes(spec)) {
+    let file: string | undefined;
+    let unresolved: UnresolvedPlugin | undefined;
+    try {
+      file = resolvePluginFile(spec, dir);
+    } catch (error) {
+      if (!(error instanceof UnresolvedPlugin)) throw error;
+      unresolved = error;
+    }
+    if (allowed?.length === 0) fail(refusal(spec, file, dir, cwd, allowed));
+    if (unresolved || file === undefined) {
       fail(
-        options.allowPlugins.length === 0
-          ? `Plugins are not allowed in this run (--plugins none), and the policy names "${spec}".`
-          : `The plugin "${spec}" is not on the allowed list (${options.allowPlugins.join(', ')}).`,
+        unresolved?.message === 'package'
+          ? `Cannot find the plugin package "${spec}" from ${display(dir, cwd)}; install it, or use a relative path.`
+          : `Cannot find the plugin "${spec}": ${display(path.resolve(dir, spec), cwd)} does not exist.`,
       );
     }
+    if (allowed && !allowed.some((a) => a.file === file)) fail(refusal(spec, file, dir, cwd, allowed));
     if (!options.loadModule) fail(`The plugin "${spec}" cannot be loaded here: no module loader was given.`);
     let mod: Record<string, unknown> = {};
     try {
-      mod = await options.loadModule!(spec, path.dirname(layer.file));
+      mod = await options.loadModule!(file!, dir);
     } catch (error) {
-      fail(`The plugin "${spec}" failed to load: ${firstLine(error)}`);
+      // The loader names the module by the file it was given; this names it as the policy does.
+      const why = firstLine(error).replace(/^The plugin "[^"]*" failed to load: /, '');
+      fail(`The plugin "${spec}" failed to load: ${why}`);
     }
     const plugin = (mod.default ?? mod) as Partial<Plugin> | undefined;
     if (!plugin || typeof plugin !== 'object')
@@ -468,6 +502,36 @@ async function loadPlugins(layer: Layer, options: LoadPolicyOptions): Promise<Lo
     out.push({ name: plugin!.name!, spec, index, rules, reporters });
   }
   return out;
+}
+
+/**
+ * Why `--plugins` refuses a plugin, in one sentence: what the policy's
+ * specifier resolves to, what the list allows, and the entry that would allow it.
+ */
+function refusal(
+  spec: string,
+  file: string | undefined,
+  dir: string,
+  cwd: string,
+  allowed: AllowedPlugin[],
+): string {
+  if (file === undefined) {
+    return `Plugins are not allowed in this run (--plugins none), and the policy names "${spec}".`;
+  }
+  const shown = display(file, cwd);
+  const entry = shown === file ? file : `./${shown}`;
+  const pkg = isPathSpecifier(spec) ? undefined : spec;
+  // A package allowed by name allows the copy that name loads in the working directory.
+  const add = pkg !== undefined && resolveAllowList([pkg], cwd)[0]!.file === file ? pkg : entry;
+  if (allowed.length === 0) {
+    return `Plugins are not allowed in this run (--plugins none), and the policy names "${spec}"; to run it, pass --plugins ${add}.`;
+  }
+  const list = allowed.map((a) => (a.file ? display(a.file, cwd) : `${a.entry} (not found)`)).join(', ');
+  const sameName = pkg !== undefined && allowed.some((a) => a.entry === pkg);
+  const what = sameName
+    ? `resolves from ${display(dir, cwd)} to ${shown}, another copy than the one --plugins allows`
+    : `is ${shown}, which --plugins does not allow`;
+  return `The plugin "${spec}" ${what} (it allows ${list}); to run it, add ${add} to --plugins.`;
 }
 
 /** Why a plugin's rule cannot be used, or undefined. */
