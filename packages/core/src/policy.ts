@@ -54,9 +54,18 @@ export interface EffectiveRule {
     options: Record<string, SetBy>;
     locked?: SetBy;
     defined?: SetBy;
+    /** The `exceptions` entry, or for a locked rule whose exceptions are `locked`, the lock that keeps them so. */
+    exceptions?: SetBy;
   };
   /** Some layer locks it: no other layer may weaken it (see `lockProblem`). */
   locked: boolean;
+  /**
+   * Who may waive it, when a layer says: `allowed` (any layer) when every lock
+   * on it says `exceptions: allowed` (or an unlocked rule's entry does);
+   * `locked` when a lock does not, so only the locking policy and the policies
+   * it extends may. Undefined for an unlocked rule no layer says it about.
+   */
+  exceptions?: 'allowed' | 'locked';
 }
 
 export interface CompiledOverride {
@@ -80,6 +89,8 @@ export interface CompiledException extends ExceptionRef {
 export interface PolicySettings {
   /** Exceptions that expire within this many days are reported as notes. */
   expiryWarningDays: number;
+  /** The layer line that set `expiryWarningDays` (the last one); none for the default. */
+  expiryWarningDaysSetBy?: SetBy;
   /**
    * No exception may expire more than this many days after the evaluation time
    * (checked by `evaluate`). The smallest value any layer sets.
@@ -790,8 +801,10 @@ function merge(layers: Layer[], base: RuleRegistry, about: { name: string; file:
         });
       }
     }
-    if (layer.doc.settings?.expiryWarningDays !== undefined)
+    if (layer.doc.settings?.expiryWarningDays !== undefined) {
       settings.expiryWarningDays = layer.doc.settings.expiryWarningDays;
+      settings.expiryWarningDaysSetBy = setByOf(layer, ['settings', 'expiryWarningDays']);
+    }
     const maxDays = layer.doc.settings?.maxExceptionDays;
     // The shortest limit any layer sets holds: a layer can shorten it, never lengthen it.
     if (
@@ -856,13 +869,9 @@ function merge(layers: Layer[], base: RuleRegistry, about: { name: string; file:
           setOwn(draft.setBy.options, key, setByOf(layer, at));
         }
         if (entry.exceptions !== undefined) {
-          record({
-            id,
-            layer: layerIndex,
-            at: [...keyPath, 'exceptions'],
-            kind: 'exceptions',
-            value: entry.exceptions,
-          });
+          const at = [...keyPath, 'exceptions'];
+          record({ id, layer: layerIndex, at, kind: 'exceptions', value: entry.exceptions });
+          draft.setBy.exceptions = setByOf(layer, at);
         }
         if (entry.locked !== undefined) {
           const at = [...keyPath, 'locked'];
@@ -921,6 +930,8 @@ function merge(layers: Layer[], base: RuleRegistry, about: { name: string; file:
 
   // Locks, judged once every layer is in, whatever their order.
   const lockProblems: { layer: number; diagnostic: Diagnostic }[] = [];
+  /** For each locked rule, the first lock that does not allow other layers' exceptions. */
+  const exceptionsLockedBy = new Map<string, SetBy>();
   for (const [id, lockedAt] of locks) {
     const rule = registry.get(id);
     const list = changes.get(id) ?? [];
@@ -928,6 +939,7 @@ function merge(layers: Layer[], base: RuleRegistry, about: { name: string; file:
     const judged = new Set<Change>();
     for (const at of lockedAt) {
       const floor = floorOf(rule, list, layers, at);
+      if (!floor.exceptionsAllowed && !exceptionsLockedBy.has(id)) exceptionsLockedBy.set(id, floor.lockedBy);
       const first = layers[at]!.first;
       for (const c of list) {
         if ((c.layer >= first && c.layer <= at) || judged.has(c)) continue;
@@ -974,7 +986,7 @@ function merge(layers: Layer[], base: RuleRegistry, about: { name: string; file:
     const rule = registry.get(draft.id)!;
     const options = validateOptions(rule, draft, layers, problems);
     if (!options) continue;
-    rules.push({
+    const effective: EffectiveRule = {
       id: draft.id,
       rule,
       level: draft.level ?? rule.meta.defaultLevel,
@@ -982,7 +994,15 @@ function merge(layers: Layer[], base: RuleRegistry, about: { name: string; file:
       options,
       setBy: draft.setBy,
       locked: locks.has(draft.id),
-    });
+    };
+    const lockedBy = exceptionsLockedBy.get(draft.id);
+    if (lockedBy) {
+      effective.exceptions = 'locked';
+      effective.setBy.exceptions = lockedBy;
+    } else if (effective.locked || draft.setBy.exceptions) {
+      effective.exceptions = 'allowed';
+    }
+    rules.push(effective);
   }
   const runs = (r: EffectiveRule) =>
     r.level !== 'off' || overrides.some((o) => (o.rules[r.id] ?? 'off') !== 'off');

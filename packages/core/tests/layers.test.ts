@@ -252,6 +252,38 @@ describe('exceptions to locked rules', () => {
     );
   });
 
+  it('exceptions to a locked rule: the effective rule says who may waive it, and which line says so', async () => {
+    const allowing = tempDir({
+      'org.yaml': org('    exceptions: allowed\n'),
+      'trustgate.yaml': `${HEAD}extends: [./org.yaml]\n`,
+    });
+    const rule = (await load(allowing)).rules[0]!;
+    assert.deepEqual(
+      [rule.exceptions, rule.setBy.exceptions],
+      ['allowed', { file: 'org.yaml', line: 6, column: 5 }],
+    );
+    // A lock in a policy that extends the allowing one allows them too (it binds what that policy set).
+    const chain = tempDir({
+      'org.yaml': org('    exceptions: allowed\n'),
+      'team.yaml': `${HEAD}extends: [./org.yaml]\nrules:\n  token-max-age: { locked: true }\n`,
+      'trustgate.yaml': `${HEAD}extends: [./team.yaml]\n`,
+    });
+    const chained = (await load(chain)).rules[0]!;
+    assert.deepEqual(
+      [chained.exceptions, chained.setBy.exceptions],
+      ['allowed', { file: 'org.yaml', line: 6, column: 5 }],
+    );
+    // Without it, only the locking policy may waive it: the lock says so.
+    const plain = tempDir({ 'org.yaml': org(), 'trustgate.yaml': `${HEAD}extends: [./org.yaml]\n` });
+    const locked = (await load(plain)).rules[0]!;
+    assert.deepEqual(
+      [locked.exceptions, locked.setBy.exceptions],
+      ['locked', { file: 'org.yaml', line: 5, column: 5 }],
+    );
+    const unlocked = tempDir({ 'trustgate.yaml': `${HEAD}rules:\n  token-max-age: error\n` });
+    assert.equal((await load(unlocked)).rules[0]!.exceptions, undefined);
+  });
+
   it('settings.maxExceptionDays: a longer exception is bad input at its expires, and the shortest limit of any layer holds', async () => {
     const dir = tempDir({
       'org.yaml': `${org('    exceptions: allowed\n')}settings: { maxExceptionDays: 90 }\n`,
