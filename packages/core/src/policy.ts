@@ -209,8 +209,11 @@ export async function loadPolicy(target: string, options: LoadPolicyOptions): Pr
   const layers: Layer[] = [];
   const top = resolveTarget(target, cwd, options, undefined);
   collectLayers(top, options, cwd, layers, []);
-  const allowed = options.allowPlugins && resolveAllowList(options.allowPlugins, cwd);
-  for (const layer of layers) layer.plugins = await loadPlugins(layer, options, cwd, allowed);
+  // `--plugins` entries are resolved when a policy first names a plugin.
+  let allowed: AllowedPlugin[] | undefined;
+  const allowList =
+    options.allowPlugins && (() => (allowed ??= resolveAllowList(options.allowPlugins!, cwd)));
+  for (const layer of layers) layer.plugins = await loadPlugins(layer, options, cwd, allowList);
   const main = layers[layers.length - 1]!;
   return merge(layers, options.rules, {
     name: main.doc.name ?? (target.startsWith(PRESET_PREFIX) ? target : path.basename(target)),
@@ -454,11 +457,12 @@ async function loadPlugins(
   layer: Layer,
   options: LoadPolicyOptions,
   cwd: string,
-  allowed: AllowedPlugin[] | undefined,
+  allowList: (() => AllowedPlugin[]) | undefined,
 ): Promise<LoadedPlugin[]> {
   const out: LoadedPlugin[] = [];
   const dir = path.dirname(layer.file);
   for (const [index, spec] of (layer.doc.plugins ?? []).entries()) {
+    const allowed = allowList?.();
     const fail = (message: string): never => {
       throw new InputError('E_PLUGIN', [
         diagnosticAt(layer.source, ['plugins', index], message, { pathText: `plugins[${index}]` }),
