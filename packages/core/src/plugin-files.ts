@@ -44,7 +44,8 @@ export function resolvePluginFile(spec: string, fromDir: string): string {
     }
   }
   try {
-    return realpathSync(file);
+    // The native call gives one spelling per file (the case on disk, on case-insensitive systems).
+    return realpathSync.native(file);
   } catch {
     throw new UnresolvedPlugin('file');
   }
