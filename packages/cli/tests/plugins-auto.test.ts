@@ -57,7 +57,7 @@ describe('issue #18 (8): a plugin name means one thing to the CLI and to the gua
     const r = runCli(['check'], dir);
     assert.equal(
       r.stderr,
-      'trustgate: trustgate.yaml:4:11: plugins[0]: The plugin "rules/acme.mjs" failed to load: Cannot find the plugin "rules/acme.mjs": it is not an installed package, and a file is named with ./ or ../ ("./rules/acme.mjs").\n',
+      'trustgate: trustgate.yaml:4:11: plugins[0]: Cannot find the plugin "rules/acme.mjs": it is not an installed package, and a file is named with ./ or ../ ("./rules/acme.mjs").\n',
     );
     assert.equal(r.status, 2);
     assert.ok(!existsSync(path.join(dir, 'PLUGIN-RAN')), 'the plugin did not run');

@@ -30,6 +30,14 @@ export {
 } from './facts-load.js';
 export { factsSchemaParts } from './facts-validate.js';
 export {
+  compileGlob,
+  compileGlobs,
+  GlobError,
+  type GlobMatcher,
+  globProblem,
+  MAX_GLOB_LENGTH,
+} from './glob.js';
+export {
   type CompiledException,
   type CompiledOverride,
   createPolicy,
