@@ -29,7 +29,20 @@ export function explainData(policy: EffectivePolicy) {
     file: policy.file,
     layers: policy.layers.map(label),
     plugins: policy.plugins.map((p) => ({ name: p.name, spec: p.spec, setBy: where(p.setBy) })),
-    settings: policy.settings,
+    settings: {
+      expiryWarningDays: {
+        value: policy.settings.expiryWarningDays,
+        setBy: where(policy.settings.expiryWarningDaysSetBy),
+      },
+      ...(policy.settings.maxExceptionDays !== undefined
+        ? {
+            maxExceptionDays: {
+              value: policy.settings.maxExceptionDays,
+              setBy: where(policy.settings.maxExceptionDaysSetBy),
+            },
+          }
+        : {}),
+    },
     rules: policy.rules.map((r) => {
       const optionKeys = Object.keys(r.options).sort();
       return {
@@ -37,6 +50,8 @@ export function explainData(policy: EffectivePolicy) {
         level: { value: r.level, setBy: where(r.setBy.level) },
         onIndeterminate: { value: r.onIndeterminate, setBy: where(r.setBy.onIndeterminate) },
         locked: r.locked ? where(r.setBy.locked) : false,
+        // allowed: any layer may waive it; locked: only the locking policy and what it extends.
+        ...(r.exceptions ? { exceptions: { value: r.exceptions, setBy: where(r.setBy.exceptions) } } : {}),
         ...(r.setBy.defined ? { declaredAt: where(r.setBy.defined) } : {}),
         options: Object.fromEntries(
           optionKeys.map((k) => [k, { value: r.options[k], setBy: where(r.setBy.options[k]) }]),
@@ -91,6 +106,15 @@ export async function runExplain(args: string[], io: { stdout: (s: string) => vo
     const rows: [string, string, string][] = [
       ['level', r.level.value, r.level.setBy],
       ['onIndeterminate', r.onIndeterminate.value, r.onIndeterminate.setBy],
+      ...(r.exceptions
+        ? [
+            [
+              'exceptions',
+              r.exceptions.value === 'allowed' ? 'allowed' : 'locking policy only',
+              r.exceptions.setBy,
+            ] as [string, string, string],
+          ]
+        : []),
       ...Object.entries(r.options).map(([k, v]): [string, string, string] => [
         `options.${k}`,
         JSON.stringify(v.value),
@@ -133,7 +157,19 @@ export async function runExplain(args: string[], io: { stdout: (s: string) => vo
       );
     }
   }
-  out.push('', `Settings: expiryWarningDays ${data.settings.expiryWarningDays}`);
+  out.push('', 'Settings:');
+  const settings = Object.entries(data.settings).map(([k, v]): [string, string, string] => [
+    k,
+    String(v.value),
+    v.setBy,
+  ]);
+  let s1 = 0;
+  let s2 = 0;
+  for (const [a, b] of settings) {
+    s1 = Math.max(s1, a.length);
+    s2 = Math.max(s2, b.length);
+  }
+  for (const [k, v, s] of settings) out.push(`  ${k.padEnd(s1)}  ${v.padEnd(s2)}  ${s}`);
   // The policy's values (names, reasons, globs) are shown terminal-safe, one line each.
   io.stdout(`${out.map(terminalSafe).join('\n')}\n`);
   return 0;

@@ -82,4 +82,38 @@ describe('start-up of check', () => {
     );
     assert.deepEqual(r.loaded, []);
   });
+
+  it('loads micromatch only for a glob with a wildcard, and re2js only for a glob micromatch could not match in linear time', () => {
+    const facts = path.join(dir, 'glob-facts.json');
+    writeFileSync(
+      facts,
+      JSON.stringify({
+        schemaVersion: 1,
+        collectedAt: '2026-11-28T00:00:00.000Z',
+        sources: [{ collector: 'test', covers: ['tokens'], complete: true }],
+        tokens: [{ id: 't1', kind: 'classic', access: 'write', created: null, expires: null }],
+      }),
+    );
+    const run = (subject: string) => {
+      const policy = path.join(dir, 'glob-policy.yaml');
+      writeFileSync(
+        policy,
+        `apiVersion: trustgate/v1\nkind: Policy\nrules:\n  no-classic-tokens: { level: error, options: { scope: [tokens] } }\nexceptions:\n  - rule: no-classic-tokens\n    subject: ${JSON.stringify(subject)}\n    reason: r\n    expires: 2027-01-31\n`,
+      );
+      const r = checkWithProbe([
+        '--policy',
+        policy,
+        '--facts',
+        facts,
+        '--format',
+        `json=${path.join(dir, 'g.json')}`,
+      ]);
+      assert.equal(r.stderr, '', subject);
+      assert.equal(r.status, 0, subject);
+      return ['micromatch', 're2js'].filter((m) => r.loaded.some((f) => f.includes(`/${m}@`)));
+    };
+    assert.deepEqual(run('token:t1'), []);
+    assert.deepEqual(run('token:t*'), ['micromatch']);
+    assert.deepEqual(run('token:{t1,t2}'), ['micromatch', 're2js']);
+  });
 });

@@ -29,6 +29,14 @@ export {
   readFactsFile,
 } from './facts-load.js';
 export { factsSchemaParts } from './facts-validate.js';
+export {
+  compileGlob,
+  compileGlobs,
+  GlobError,
+  type GlobMatcher,
+  globProblem,
+  MAX_GLOB_LENGTH,
+} from './glob.js';
 export { moduleDefault } from './interop.js';
 export {
   type CompiledException,

@@ -17,7 +17,15 @@ import {
   whyUnreadable,
 } from './errors.js';
 import { COLLECTIONS } from './facts.js';
+import { compileGlob, GlobError, type GlobMatcher } from './glob.js';
 import { moduleDefault } from './interop.js';
+import {
+  type AllowedPlugin,
+  isPathSpecifier,
+  resolveAllowList,
+  resolvePluginFile,
+  UnresolvedPlugin,
+} from './plugin-files.js';
 import { INPUT_LIMITS, readInputTextSync } from './read-input.js';
 import { type ExceptionRef, LEVEL_RANK, type Level } from './result.js';
 import type { AnyRule, Plugin, Reporter } from './rule.js';
@@ -48,9 +56,18 @@ export interface EffectiveRule {
     options: Record<string, SetBy>;
     locked?: SetBy;
     defined?: SetBy;
+    /** The `exceptions` entry, or for a locked rule whose exceptions are `locked`, the lock that keeps them so. */
+    exceptions?: SetBy;
   };
   /** Some layer locks it: no other layer may weaken it (see `lockProblem`). */
   locked: boolean;
+  /**
+   * Who may waive it, when a layer says: `allowed` (any layer) when every lock
+   * on it says `exceptions: allowed` (or an unlocked rule's entry does);
+   * `locked` when a lock does not, so only the locking policy and the policies
+   * it extends may. Undefined for an unlocked rule no layer says it about.
+   */
+  exceptions?: 'allowed' | 'locked';
 }
 
 export interface CompiledOverride {
@@ -74,6 +91,8 @@ export interface CompiledException extends ExceptionRef {
 export interface PolicySettings {
   /** Exceptions that expire within this many days are reported as notes. */
   expiryWarningDays: number;
+  /** The layer line that set `expiryWarningDays` (the last one); none for the default. */
+  expiryWarningDaysSetBy?: SetBy;
   /**
    * No exception may expire more than this many days after the evaluation time
    * (checked by `evaluate`). The smallest value any layer sets.
@@ -107,11 +126,19 @@ export interface LoadPolicyOptions {
   /** Paths are shown relative to this folder. Default: the working directory. */
   cwd?: string;
   /**
-   * Loads a plugin module named in `plugins:` (a path relative to `fromDir`, or
-   * a package). Without it, a policy that names plugins is refused.
+   * Loads a plugin module. It is given the file the policy's `plugins:` entry
+   * resolves to (an absolute real path: what `allowPlugins` checked is what
+   * loads) and the policy's folder. Without it, a policy that names plugins is
+   * refused.
    */
-  loadModule?: (spec: string, fromDir: string) => Promise<Record<string, unknown>>;
-  /** Which plugins may load: `undefined` allows all; a list allows those specifiers only. */
+  loadModule?: (file: string, fromDir: string) => Promise<Record<string, unknown>>;
+  /**
+   * Which plugins may load: `undefined` allows all, `[]` none; otherwise only
+   * the files these entries name. A path entry is resolved from `cwd` (where
+   * the user typed it), a package name like a Node import from `cwd`, each to
+   * its real path; a policy's plugin is allowed only if it resolves, from the
+   * policy's folder, to one of those files (see plugin-files.ts).
+   */
   allowPlugins?: readonly string[];
 }
 
@@ -182,7 +209,11 @@ export async function loadPolicy(target: string, options: LoadPolicyOptions): Pr
   const layers: Layer[] = [];
   const top = resolveTarget(target, cwd, options, undefined);
   collectLayers(top, options, cwd, layers, []);
-  for (const layer of layers) layer.plugins = await loadPlugins(layer, options);
+  // `--plugins` entries are resolved when a policy first names a plugin.
+  let allowed: AllowedPlugin[] | undefined;
+  const allowList =
+    options.allowPlugins && (() => (allowed ??= resolveAllowList(options.allowPlugins!, cwd)));
+  for (const layer of layers) layer.plugins = await loadPlugins(layer, options, cwd, allowList);
   const main = layers[layers.length - 1]!;
   return merge(layers, options.rules, {
     name: main.doc.name ?? (target.startsWith(PRESET_PREFIX) ? target : path.basename(target)),
@@ -409,32 +440,51 @@ const PLUGIN_NAME = /^(@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*$/;
 const RULE_NAME = /^[a-z0-9][a-z0-9-]*$/;
 
 /** Load the plugins a layer names, and check their shape; any problem names the plugin and its line. */
-async function loadPlugins(layer: Layer, options: LoadPolicyOptions): Promise<LoadedPlugin[]> {
+async function loadPlugins(
+  layer: Layer,
+  options: LoadPolicyOptions,
+  cwd: string,
+  allowList: (() => AllowedPlugin[]) | undefined,
+): Promise<LoadedPlugin[]> {
   const out: LoadedPlugin[] = [];
+  const dir = path.dirname(layer.file);
   for (const [index, spec] of (layer.doc.plugins ?? []).entries()) {
+    const allowed = allowList?.();
     const fail = (message: string): never => {
       throw new InputError('E_PLUGIN', [
         diagnosticAt(layer.source, ['plugins', index], message, { pathText: `plugins[${index}]` }),
       ]);
     };
-    if (options.allowPlugins && !options.allowPlugins.includes(spec)) {
+    let file: string | undefined;
+    let unresolved: UnresolvedPlugin | undefined;
+    try {
+      file = resolvePluginFile(spec, dir);
+    } catch (error) {
+      if (!(error instanceof UnresolvedPlugin)) throw error;
+      unresolved = error;
+    }
+    if (allowed?.length === 0) fail(refusal(spec, file, dir, cwd, allowed));
+    if (unresolved || file === undefined) {
       fail(
-        options.allowPlugins.length === 0
-          ? `Plugins are not allowed in this run (--plugins none), and the policy names "${spec}".`
-          : `The plugin "${spec}" is not on the allowed list (${options.allowPlugins.join(', ')}).`,
+        unresolved?.message === 'package'
+          ? /\.(c|m)?[jt]sx?$/.test(spec) || existsSync(path.resolve(dir, spec))
+            ? `Cannot find the plugin "${spec}": it is not an installed package, and a file is named with ./ or ../ ("./${spec}").`
+            : `Cannot find the plugin package "${spec}" from ${display(dir, cwd)}; install it, or use a relative path.`
+          : `Cannot find the plugin "${spec}": ${display(path.resolve(dir, spec), cwd)} does not exist.`,
       );
     }
+    if (allowed && !allowed.some((a) => a.file === file)) fail(refusal(spec, file, dir, cwd, allowed));
     if (!options.loadModule) fail(`The plugin "${spec}" cannot be loaded here: no module loader was given.`);
     let mod: Record<string, unknown> = {};
     try {
-      mod = await options.loadModule!(spec, path.dirname(layer.file));
+      mod = await options.loadModule!(file!, dir);
     } catch (error) {
-      // A loader's own sentence already names the plugin and says what failed.
-      fail(
-        error instanceof TrustgateError && error.code === 'E_MODULE'
-          ? firstLine(error)
-          : `The plugin "${spec}" failed to load: ${firstLine(error)}`,
-      );
+      // The loader names the module by the file it was given; this names it as the policy does.
+      const why = firstLine(error).replace(/^The plugin "[^"]*" failed to load: /, '');
+      // A loader's own sentence about the plugin (TypeScript without tsx, say) stands as it is.
+      if (error instanceof TrustgateError && error.code === 'E_MODULE' && why.startsWith('The plugin "'))
+        fail(why.replace(/^The plugin "[^"]*"/, `The plugin "${spec}"`));
+      fail(`The plugin "${spec}" failed to load: ${why}`);
     }
     const plugin = moduleDefault(mod) as Partial<Plugin> | undefined;
     if (!plugin || typeof plugin !== 'object')
@@ -459,6 +509,36 @@ async function loadPlugins(layer: Layer, options: LoadPolicyOptions): Promise<Lo
     out.push({ name: plugin!.name!, spec, index, rules, reporters });
   }
   return out;
+}
+
+/**
+ * Why `--plugins` refuses a plugin, in one sentence: what the policy's
+ * specifier resolves to, what the list allows, and the entry that would allow it.
+ */
+function refusal(
+  spec: string,
+  file: string | undefined,
+  dir: string,
+  cwd: string,
+  allowed: AllowedPlugin[],
+): string {
+  if (file === undefined) {
+    return `Plugins are not allowed in this run (--plugins none), and the policy names "${spec}".`;
+  }
+  const shown = display(file, cwd);
+  const entry = shown === file ? file : `./${shown}`;
+  const pkg = isPathSpecifier(spec) ? undefined : spec;
+  // A package allowed by name allows the copy that name loads in the working directory.
+  const add = pkg !== undefined && resolveAllowList([pkg], cwd)[0]!.file === file ? pkg : entry;
+  if (allowed.length === 0) {
+    return `Plugins are not allowed in this run (--plugins none), and the policy names "${spec}"; to run it, pass --plugins ${add}.`;
+  }
+  const list = allowed.map((a) => (a.file ? display(a.file, cwd) : `${a.entry} (not found)`)).join(', ');
+  const sameName = pkg !== undefined && allowed.some((a) => a.entry === pkg);
+  const what = sameName
+    ? `resolves from ${display(dir, cwd)} to ${shown}, another copy than the one --plugins allows`
+    : `is ${shown}, which --plugins does not allow`;
+  return `The plugin "${spec}" ${what} (it allows ${list}); to run it, add ${add} to --plugins.`;
 }
 
 /** Why a plugin's rule cannot be used, or undefined. */
@@ -672,6 +752,21 @@ function merge(layers: Layer[], base: RuleRegistry, about: { name: string; file:
     return false;
   };
 
+  /** A glob from a policy, compiled; a glob that cannot be used is a problem at its key. */
+  const globAt = (layer: Layer, keyPath: (string | number)[], glob: string): GlobMatcher => {
+    try {
+      return compileGlob(glob);
+    } catch (error) {
+      if (!(error instanceof GlobError)) throw error;
+      problems.push(diagnosticAt(layer.source, keyPath, error.message, { pathText: formatPath(keyPath) }));
+      return () => false;
+    }
+  };
+  const globsAt = (layer: Layer, keyPath: (string | number)[], globs: string[]): GlobMatcher => {
+    const matchers = globs.map((g, j) => globAt(layer, [...keyPath, j], g));
+    return matchers.length === 1 ? matchers[0]! : (value) => matchers.some((m) => m(value));
+  };
+
   layers.forEach((layer, layerIndex) => {
     for (const plugin of layer.plugins) {
       for (const [id, rule] of plugin.rules) {
@@ -703,8 +798,10 @@ function merge(layers: Layer[], base: RuleRegistry, about: { name: string; file:
         });
       }
     }
-    if (layer.doc.settings?.expiryWarningDays !== undefined)
+    if (layer.doc.settings?.expiryWarningDays !== undefined) {
       settings.expiryWarningDays = layer.doc.settings.expiryWarningDays;
+      settings.expiryWarningDaysSetBy = setByOf(layer, ['settings', 'expiryWarningDays']);
+    }
     const maxDays = layer.doc.settings?.maxExceptionDays;
     // The shortest limit any layer sets holds: a layer can shorten it, never lengthen it.
     if (
@@ -769,13 +866,9 @@ function merge(layers: Layer[], base: RuleRegistry, about: { name: string; file:
           setOwn(draft.setBy.options, key, setByOf(layer, at));
         }
         if (entry.exceptions !== undefined) {
-          record({
-            id,
-            layer: layerIndex,
-            at: [...keyPath, 'exceptions'],
-            kind: 'exceptions',
-            value: entry.exceptions,
-          });
+          const at = [...keyPath, 'exceptions'];
+          record({ id, layer: layerIndex, at, kind: 'exceptions', value: entry.exceptions });
+          draft.setBy.exceptions = setByOf(layer, at);
         }
         if (entry.locked !== undefined) {
           const at = [...keyPath, 'locked'];
@@ -803,11 +896,11 @@ function merge(layers: Layer[], base: RuleRegistry, about: { name: string; file:
       const compiled: CompiledOverride = { rules, setBy: setByOf(layer, ['overrides', i]) };
       if (o.packages) {
         compiled.packages = o.packages;
-        compiled.matchPackage = anyOf(o.packages);
+        compiled.matchPackage = globsAt(layer, ['overrides', i, 'packages'], o.packages);
       }
       if (o.subjects) {
         compiled.subjects = o.subjects;
-        compiled.matchSubject = anyOf(o.subjects);
+        compiled.matchSubject = globsAt(layer, ['overrides', i, 'subjects'], o.subjects);
       }
       overrides.push(compiled);
     });
@@ -822,7 +915,7 @@ function merge(layers: Layer[], base: RuleRegistry, about: { name: string; file:
         reason: e.reason,
         expires: e.expires,
         expiresAt,
-        matchSubject: anyOf([e.subject]),
+        matchSubject: globAt(layer, ['exceptions', i, 'subject'], e.subject),
         setBy: setByOf(layer, ['exceptions', i]),
         expiresSetBy: { ...setByOf(layer, ['exceptions', i, 'expires']), path: `exceptions[${i}].expires` },
       };
@@ -834,6 +927,8 @@ function merge(layers: Layer[], base: RuleRegistry, about: { name: string; file:
 
   // Locks, judged once every layer is in, whatever their order.
   const lockProblems: { layer: number; diagnostic: Diagnostic }[] = [];
+  /** For each locked rule, the first lock that does not allow other layers' exceptions. */
+  const exceptionsLockedBy = new Map<string, SetBy>();
   for (const [id, lockedAt] of locks) {
     const rule = registry.get(id);
     const list = changes.get(id) ?? [];
@@ -841,6 +936,7 @@ function merge(layers: Layer[], base: RuleRegistry, about: { name: string; file:
     const judged = new Set<Change>();
     for (const at of lockedAt) {
       const floor = floorOf(rule, list, layers, at);
+      if (!floor.exceptionsAllowed && !exceptionsLockedBy.has(id)) exceptionsLockedBy.set(id, floor.lockedBy);
       const first = layers[at]!.first;
       for (const c of list) {
         if ((c.layer >= first && c.layer <= at) || judged.has(c)) continue;
@@ -887,7 +983,7 @@ function merge(layers: Layer[], base: RuleRegistry, about: { name: string; file:
     const rule = registry.get(draft.id)!;
     const options = validateOptions(rule, draft, layers, problems);
     if (!options) continue;
-    rules.push({
+    const effective: EffectiveRule = {
       id: draft.id,
       rule,
       level: draft.level ?? rule.meta.defaultLevel,
@@ -895,7 +991,15 @@ function merge(layers: Layer[], base: RuleRegistry, about: { name: string; file:
       options,
       setBy: draft.setBy,
       locked: locks.has(draft.id),
-    });
+    };
+    const lockedBy = exceptionsLockedBy.get(draft.id);
+    if (lockedBy) {
+      effective.exceptions = 'locked';
+      effective.setBy.exceptions = lockedBy;
+    } else if (effective.locked || draft.setBy.exceptions) {
+      effective.exceptions = 'allowed';
+    }
+    rules.push(effective);
   }
   const runs = (r: EffectiveRule) =>
     r.level !== 'off' || overrides.some((o) => (o.rules[r.id] ?? 'off') !== 'off');
@@ -1049,16 +1153,6 @@ export function createPolicy(
     plugins: [],
     reporters: {},
   };
-}
-
-// micromatch (and the four packages under it) loads when a policy first has globs to match.
-let micromatch: typeof import('micromatch') | undefined;
-
-function anyOf(globs: string[]): (value: string) => boolean {
-  micromatch ??= createRequire(import.meta.url)('micromatch') as typeof import('micromatch');
-  const mm = micromatch;
-  const matchers = globs.map((g) => mm.matcher(g, { dot: true }));
-  return matchers.length === 1 ? matchers[0]! : (value) => matchers.some((m) => m(value));
 }
 
 const optionValidators = new WeakMap<AnyRule, ValidateFunction>();

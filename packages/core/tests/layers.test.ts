@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
@@ -249,6 +250,38 @@ describe('exceptions to locked rules', () => {
       await errorOf(() => load(dir)),
       'trustgate.yaml:5:20: rules.token-max-age.exceptions: Cannot allow exceptions to rule "token-max-age": org.yaml:5 locks it.',
     );
+  });
+
+  it('exceptions to a locked rule: the effective rule says who may waive it, and which line says so', async () => {
+    const allowing = tempDir({
+      'org.yaml': org('    exceptions: allowed\n'),
+      'trustgate.yaml': `${HEAD}extends: [./org.yaml]\n`,
+    });
+    const rule = (await load(allowing)).rules[0]!;
+    assert.deepEqual(
+      [rule.exceptions, rule.setBy.exceptions],
+      ['allowed', { file: 'org.yaml', line: 6, column: 5 }],
+    );
+    // A lock in a policy that extends the allowing one allows them too (it binds what that policy set).
+    const chain = tempDir({
+      'org.yaml': org('    exceptions: allowed\n'),
+      'team.yaml': `${HEAD}extends: [./org.yaml]\nrules:\n  token-max-age: { locked: true }\n`,
+      'trustgate.yaml': `${HEAD}extends: [./team.yaml]\n`,
+    });
+    const chained = (await load(chain)).rules[0]!;
+    assert.deepEqual(
+      [chained.exceptions, chained.setBy.exceptions],
+      ['allowed', { file: 'org.yaml', line: 6, column: 5 }],
+    );
+    // Without it, only the locking policy may waive it: the lock says so.
+    const plain = tempDir({ 'org.yaml': org(), 'trustgate.yaml': `${HEAD}extends: [./org.yaml]\n` });
+    const locked = (await load(plain)).rules[0]!;
+    assert.deepEqual(
+      [locked.exceptions, locked.setBy.exceptions],
+      ['locked', { file: 'org.yaml', line: 5, column: 5 }],
+    );
+    const unlocked = tempDir({ 'trustgate.yaml': `${HEAD}rules:\n  token-max-age: error\n` });
+    assert.equal((await load(unlocked)).rules[0]!.exceptions, undefined);
   });
 
   it('settings.maxExceptionDays: a longer exception is bad input at its expires, and the shortest limit of any layer holds', async () => {
@@ -557,15 +590,110 @@ describe('plugins', () => {
     });
     assert.equal(
       await errorOf(() => load(dir, 'trustgate.yaml', { allowPlugins: [] })),
-      'trustgate.yaml:3:11: plugins[0]: Plugins are not allowed in this run (--plugins none), and the policy names "./rules/acme.mjs".',
+      'trustgate.yaml:3:11: plugins[0]: Plugins are not allowed in this run (--plugins none), and the policy names "./rules/acme.mjs"; to run it, pass --plugins ./rules/acme.mjs.',
     );
     assert.equal(
       await errorOf(() => load(dir, 'trustgate.yaml', { allowPlugins: ['@acme/approved'] })),
-      'trustgate.yaml:3:11: plugins[0]: The plugin "./rules/acme.mjs" is not on the allowed list (@acme/approved).',
+      'trustgate.yaml:3:11: plugins[0]: The plugin "./rules/acme.mjs" is rules/acme.mjs, which --plugins does not allow (it allows @acme/approved (not found)); to run it, add ./rules/acme.mjs to --plugins.',
     );
+    for (const entry of ['./rules/acme.mjs', './rules/../rules/acme.mjs', path.join(dir, 'rules/acme.mjs')]) {
+      assert.equal((await load(dir, 'trustgate.yaml', { allowPlugins: [entry] })).plugins.length, 1, entry);
+    }
+    // A bare name is a package, as everywhere (isPathSpecifier): it does not allow the file.
     assert.equal(
-      (await load(dir, 'trustgate.yaml', { allowPlugins: ['./rules/acme.mjs'] })).plugins.length,
+      await errorOf(() => load(dir, 'trustgate.yaml', { allowPlugins: ['rules/acme.mjs'] })),
+      'trustgate.yaml:3:11: plugins[0]: The plugin "./rules/acme.mjs" is rules/acme.mjs, which --plugins does not allow (it allows rules/acme.mjs (not found)); to run it, add ./rules/acme.mjs to --plugins.',
+    );
+  });
+});
+
+describe('plugins allowed by --plugins are files, not specifier text', () => {
+  const plugin = (name: string) =>
+    `globalThis.loaded = [...(globalThis.loaded ?? []), ${JSON.stringify(name)}];\nexport default { name: 'acme', rules: { r: { meta: { description: 'd', docs: 'https://example.test/r', collections: ['tokens'], defaultLevel: 'warning', securitySeverity: 1 }, check() {} } } };\n`;
+  const loaded = () => (globalThis as { loaded?: string[] }).loaded ?? [];
+  const cwd = (dir: string) => path.join(dir, 'repo');
+
+  it('a policy in a subfolder naming ./plugin/acme.mjs is refused when the root one was allowed, and nothing of it runs', async () => {
+    const dir = tempDir({
+      'repo/plugin/acme.mjs': plugin('root'),
+      'repo/sub/plugin/acme.mjs': plugin('sub'),
+      'repo/sub/team.yaml': `${HEAD}plugins: [./plugin/acme.mjs]\nrules: { acme/r: error }\n`,
+      'repo/trustgate.yaml': `${HEAD}extends: [./sub/team.yaml]\n`,
+    });
+    const before = loaded().length;
+    assert.equal(
+      await errorOf(() => load(cwd(dir), 'trustgate.yaml', { allowPlugins: ['./plugin/acme.mjs'] })),
+      'sub/team.yaml:3:11: plugins[0]: The plugin "./plugin/acme.mjs" is sub/plugin/acme.mjs, which --plugins does not allow (it allows plugin/acme.mjs); to run it, add ./sub/plugin/acme.mjs to --plugins.',
+    );
+    assert.equal(loaded().length, before);
+  });
+
+  it('the plugin meant loads, by any path to the same file, a symbolic link included', async () => {
+    const dir = tempDir({
+      'repo/plugin/acme.mjs': plugin('root'),
+      'repo/trustgate.yaml': `${HEAD}plugins: [./plugin/acme.mjs]\nrules: { acme/r: error }\n`,
+      'repo/linked.yaml': `${HEAD}plugins: [./link/acme.mjs]\nrules: { acme/r: error }\n`,
+      'repo/deep/er/policy.yaml': `${HEAD}plugins: [../../plugin/acme.mjs]\nrules: { acme/r: error }\n`,
+    });
+    symlinkSync(path.join(cwd(dir), 'plugin'), path.join(cwd(dir), 'link'));
+    const allow = { allowPlugins: ['./plugin/acme.mjs'] };
+    for (const file of ['trustgate.yaml', 'linked.yaml', 'deep/er/policy.yaml']) {
+      const policy = await load(cwd(dir), file, allow);
+      assert.deepEqual(
+        policy.rules.map((r) => r.id),
+        ['acme/r'],
+        file,
+      );
+    }
+    // Allowed through the link, the real file is allowed too.
+    assert.equal(
+      (await load(cwd(dir), 'trustgate.yaml', { allowPlugins: ['./link/acme.mjs'] })).rules.length,
       1,
+    );
+    // A link in the repository to a file outside it is that file: allowing the link's path allows
+    // what it points at, and nothing else.
+    writeFileSync(path.join(dir, 'outside.mjs'), plugin('outside'));
+    symlinkSync(path.join(dir, 'outside.mjs'), path.join(cwd(dir), 'plugin', 'other.mjs'));
+    writeFileSync(
+      path.join(cwd(dir), 'other.yaml'),
+      `${HEAD}plugins: [./plugin/other.mjs]\nrules: { acme/r: error }\n`,
+    );
+    assert.match(
+      await errorOf(() => load(cwd(dir), 'other.yaml', allow)),
+      /^other\.yaml:3:11: plugins\[0\]: The plugin "\.\/plugin\/other\.mjs" is \/.*\/outside\.mjs, which --plugins does not allow \(it allows plugin\/acme\.mjs\); to run it, add \/.*\/outside\.mjs to --plugins\.$/,
+    );
+  });
+
+  it('a package allowed by name allows the copy installed where trustgate runs, not a nested one', async () => {
+    const pkg = (name: string) => ({
+      'package.json': JSON.stringify({ name: '@acme/rules', version: '1.0.0', main: 'index.mjs' }),
+      'index.mjs': plugin(name),
+    });
+    const files: Record<string, string> = {
+      'repo/trustgate.yaml': `${HEAD}plugins: ["@acme/rules"]\nrules: { acme/r: error }\n`,
+      'repo/sub/team.yaml': `${HEAD}plugins: ["@acme/rules"]\nrules: { acme/r: error }\n`,
+      'repo/by-path.yaml': `${HEAD}plugins: [./node_modules/@acme/rules/index.mjs]\nrules: { acme/r: error }\n`,
+    };
+    for (const [f, text] of Object.entries(pkg('installed')))
+      files[`repo/node_modules/@acme/rules/${f}`] = text;
+    for (const [f, text] of Object.entries(pkg('nested')))
+      files[`repo/sub/node_modules/@acme/rules/${f}`] = text;
+    const dir = tempDir(files);
+    const allow = { allowPlugins: ['@acme/rules'] };
+    assert.equal((await load(cwd(dir), 'trustgate.yaml', allow)).rules.length, 1);
+    assert.equal((await load(cwd(dir), 'by-path.yaml', allow)).rules.length, 1);
+    const before = loaded().length;
+    assert.equal(
+      await errorOf(() => load(cwd(dir), 'sub/team.yaml', allow)),
+      'sub/team.yaml:3:11: plugins[0]: The plugin "@acme/rules" resolves from sub to sub/node_modules/@acme/rules/index.mjs, another copy than the one --plugins allows (it allows node_modules/@acme/rules/index.mjs); to run it, add ./sub/node_modules/@acme/rules/index.mjs to --plugins.',
+    );
+    assert.equal(loaded().length, before);
+    // Another package is not allowed by this one's name, nor by a path that happens to read the same.
+    assert.match(
+      await errorOf(() =>
+        load(cwd(dir), 'trustgate.yaml', { allowPlugins: ['@acme/other', './@acme/rules'] }),
+      ),
+      /it allows @acme\/other \(not found\), \.\/@acme\/rules \(not found\)\); to run it, add @acme\/rules to --plugins\.$/,
     );
   });
 });
