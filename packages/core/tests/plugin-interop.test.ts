@@ -47,6 +47,8 @@ describe('a plugin loaded through CommonJS interop, with a rule that names no do
   const load = (mod: Record<string, unknown>) => {
     const dir = tempDir({
       'trustgate.yaml': `${HEAD}plugins: [./acme.ts]\nrules:\n  acme/seen: warning\n`,
+      // Core resolves the file; the loader below stands in for loading it.
+      'acme.ts': '',
     });
     return loadPolicy(path.join(dir, 'trustgate.yaml'), {
       rules: demoRegistry,
