@@ -256,7 +256,7 @@ function checklist(plan: FixPlan, targets: TrustTarget[]): string[] {
     out.push(
       `  ${p.jobs.length === 1 ? 'Job' : 'Jobs'} ${p.jobs.map((j) => `"${j}"`).join(', ')} in ${p.file}:`,
     );
-    const width = Math.max(...p.fields.map(([k]) => k.length), 'Packages'.length) + 1;
+    const width = p.fields.reduce((w, [k]) => Math.max(w, k.length), 'Packages'.length) + 1;
     for (const [k, v] of p.fields) out.push(`    ${`${k}:`.padEnd(width)} ${v}`);
     out.push(
       `    ${'Packages:'.padEnd(width)} ${p.packages.join(', ') || '(none found in package.json: use the names these jobs publish)'}`,

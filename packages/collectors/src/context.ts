@@ -47,6 +47,16 @@ export function normalizeRegistry(url: string): string {
   return u.endsWith('/') ? u : `${u}/`;
 }
 
+/**
+ * Append every item of `items` to `target`. `target.push(...items)` passes each
+ * item as an argument, and a large list (131,072 lines of a 1 MiB `.npmrc`)
+ * overflows the call stack.
+ */
+export function pushAll<T>(target: T[], items: readonly T[]): T[] {
+  for (const item of items) target.push(item);
+  return target;
+}
+
 export function uniq<T>(list: T[]): T[] {
   return [...new Set(list)];
 }

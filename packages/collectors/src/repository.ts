@@ -14,7 +14,7 @@ import fg from 'fast-glob';
 import micromatch from 'micromatch';
 import { parse as parseYaml } from 'yaml';
 import { analyzeCircleci } from './circleci.js';
-import type { Analysis, RepoContext } from './context.js';
+import { type Analysis, pushAll, type RepoContext } from './context.js';
 import { analyzeGithub } from './github.js';
 import { analyzeGitlab } from './gitlab.js';
 import { type ManifestInfo, readManifest } from './manifest.js';
@@ -201,9 +201,9 @@ export async function scanRepositoryWithContext(
   const workflows: WorkflowStep[] = [];
   const npmrc: NpmrcEntry[] = [];
   const take = (a: Analysis) => {
-    workflows.push(...a.steps);
-    npmrc.push(...a.npmrc);
-    errors.push(...a.errors);
+    pushAll(workflows, a.steps);
+    pushAll(npmrc, a.npmrc);
+    pushAll(errors, a.errors);
   };
   for (const file of ciFiles) {
     const text = read(file);
@@ -214,7 +214,7 @@ export async function scanRepositoryWithContext(
   }
   for (const file of npmrcFiles) {
     const text = read(file);
-    if (text !== undefined) npmrc.push(...parseNpmrc(text, file));
+    if (text !== undefined) pushAll(npmrc, parseNpmrc(text, file));
   }
 
   const source: Source = {
@@ -247,7 +247,10 @@ function otherWorkspaceGlobs(read: (f: string) => string | undefined, files: str
     try {
       const data = (f.endsWith('.json') ? JSON.parse(text) : parseYaml(text)) as { packages?: unknown };
       if (Array.isArray(data?.packages))
-        out.push(...data.packages.filter((x): x is string => typeof x === 'string'));
+        pushAll(
+          out,
+          data.packages.filter((x): x is string => typeof x === 'string'),
+        );
     } catch {
       // An unreadable workspace file only means fewer manifests; the CI files are what matter.
     }

@@ -1,6 +1,6 @@
 import type { WorkflowStep } from '@trustgate/core';
 import { type Document, isMap, isScalar, isSeq, type YAMLMap } from 'yaml';
-import { isNpmjs, isNpmTokenVar, type RepoContext, uniq } from '../context.js';
+import { isNpmjs, isNpmTokenVar, pushAll, type RepoContext, uniq } from '../context.js';
 import { analyzeGitlab } from '../gitlab.js';
 import { classifyPublish, splitCommands } from '../shell.js';
 import { checkRescan, finishEdit, type Problem, readsVar, startEdit } from './common.js';
@@ -87,7 +87,7 @@ export function fixGitlabFile(
       if (isSeq(pair.value) && pair.value.items.length === 0) deleteKey(job, key);
     }
     if (problems.length > 0) {
-      fix.reasons.push(...problems);
+      pushAll(fix.reasons, problems);
       continue;
     }
     const isToken = (n: string) => isNpmTokenVar(n) || writeVars.has(n);
