@@ -1,5 +1,6 @@
 import type { NpmrcEntry, SourceError, WorkflowStep } from '@trustgate/core';
 import type { ManifestInfo } from './manifest.js';
+import { registryUrl } from './redact.js';
 import type { ScriptLookup } from './shell.js';
 
 /** What the workflow analysers may ask about the rest of the repository. */
@@ -42,9 +43,9 @@ export function isReference(value: string): boolean {
   return /\$\{\{.*\}\}|^\$\{?[A-Za-z_][A-Za-z0-9_]*\}?$/.test(value.trim());
 }
 
+/** A registry URL as facts keep it: no user info or credential parameters (see redact.ts), one trailing slash. */
 export function normalizeRegistry(url: string): string {
-  const u = url.trim();
-  return u.endsWith('/') ? u : `${u}/`;
+  return registryUrl(url);
 }
 
 /**

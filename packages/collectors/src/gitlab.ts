@@ -8,7 +8,7 @@ import {
   type RepoContext,
   uniq,
 } from './context.js';
-import { classifyPublish, redact, redactUrl, splitCommands, tokenWrites } from './shell.js';
+import { classifyPublish, splitCommands, tokenWrites } from './shell.js';
 import { parseCiFile, type Y } from './ynode.js';
 
 const RESERVED = new Set([
@@ -55,7 +55,7 @@ export function analyzeGitlab(file: string, text: string, repo: RepoContext): An
       } else if (inc.other) {
         result.errors.push({
           entity: `file:${name}`,
-          message: `The include "${redactUrl(inc.other)}" is outside the repository and was not followed; jobs defined there were not checked.`,
+          message: `The include "${inc.other}" is outside the repository and was not followed; jobs defined there were not checked.`,
         });
       }
     }
@@ -146,7 +146,7 @@ export function analyzeGitlab(file: string, text: string, repo: RepoContext): An
             registry,
             job: name,
             tool: pub.viaScript ? `${pub.tool} (npm script ${pub.viaScript})` : pub.tool,
-            command: redact(cmd.text),
+            command: cmd.text,
             auth: { oidc, tokenSecrets: uniq(tokenSecrets), tokenEnv: uniq(tokenEnv) },
             provenance: explicit === true ? true : explicit === false ? false : oidc ? null : false,
             origin: { file: source.file, line, column: 1 },

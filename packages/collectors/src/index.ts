@@ -20,4 +20,14 @@ export {
   scanRepository,
   scanRepositoryWithContext,
 } from './repository.js';
-export { classifyPublish, redact, splitCommands, tokenWrites } from './shell.js';
+export {
+  isCredentialName,
+  looksLikeSecret,
+  redactCommand,
+  redactCommand as redact,
+  redactFacts,
+  redactText,
+  redactUrl,
+  registryUrl,
+} from './redact.js';
+export { classifyPublish, splitCommands, tokenWrites } from './shell.js';

@@ -19,6 +19,7 @@ import { analyzeGithub } from './github.js';
 import { analyzeGitlab } from './gitlab.js';
 import { type ManifestInfo, readManifest } from './manifest.js';
 import { parseNpmrc } from './npmrc.js';
+import { redactFacts } from './redact.js';
 
 export interface ScanOptions {
   /** The largest file read, in bytes. Larger files are recorded as errors. Default 1 MiB. */
@@ -234,7 +235,8 @@ export async function scanRepositoryWithContext(
     npmrc: dedupe(npmrc),
     manifests: [...manifests.values()].map((m) => m.fact).sort((a, b) => (a.id < b.id ? -1 : 1)),
   };
-  return { facts, repo };
+  // The one redaction step: nothing reaches the facts, and so any report, without passing it.
+  return { facts: redactFacts(facts), repo };
 }
 
 export class RepositoryError extends Error {}

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { publishesWithOidcOnly, type WorkflowStep } from '@trustgate/core';
-import { isNpmjs, isNpmTokenVar, type RepoContext } from '../context.js';
+import { isNpmjs, type RepoContext } from '../context.js';
+import { redactText } from '../redact.js';
 import { type RepositoryScan, type ScanOptions, scanRepositoryWithContext } from '../repository.js';
-import { looksLikeSecret } from '../shell.js';
 import { fixGithubFile } from './github.js';
 import { fixGitlabFile } from './gitlab.js';
 import { type Replacement, replacementsOf, unifiedDiff } from './merge.js';
@@ -77,6 +77,11 @@ export async function planFixes(
         : fixGitlabFile(file, text, fileSteps, fileTargets, repo),
     );
   }
+  // Reasons and notes quote the files; they pass the same redaction as the facts.
+  for (const f of files) {
+    f.reasons = f.reasons.map((r) => redactText(r));
+    f.notes = f.notes.map((n) => redactText(n));
+  }
   return { files, repository: repositoryId(dir, repo) };
 }
 
@@ -88,34 +93,26 @@ function readSource(dir: string, file: string, repo: RepoContext): string | unde
   }
 }
 
-/** The edits of a fixed file as replacements, for SARIF `fixes`. */
+/**
+ * The edits of a fixed file as replacements, for SARIF `fixes`. Their inserted
+ * text is the file's own, so it cannot be masked; when it holds something the
+ * redaction would mask (another registry's committed token on an edited line),
+ * no replacement is offered at all.
+ */
 export function fileReplacements(fix: FileFix): Replacement[] {
-  return fix.status === 'fixed' ? replacementsOf(fix.before, fix.after) : [];
+  if (fix.status !== 'fixed') return [];
+  const replacements = replacementsOf(fix.before, fix.after);
+  return replacements.every((r) => redactText(r.text) === r.text) ? replacements : [];
 }
 
-/** The unified diff of a fixed file ('' when it is unchanged), with committed credentials masked. */
+/**
+ * The unified diff of a fixed file ('' when it is unchanged), with committed
+ * credentials masked: both sides pass the facts' redaction (line by line,
+ * lines kept in place) before they are compared.
+ */
 export function fileDiff(fix: FileFix): string {
   if (fix.status !== 'fixed' || fix.after === fix.before) return '';
-  return unifiedDiff(fix.file, fix.before, fix.after)
-    .split('\n')
-    .map((line) => (/^[-+ ]/.test(line) && !/^(---|\+\+\+) [ab]\//.test(line) ? maskLine(line) : line))
-    .join('\n');
-}
-
-/** A line of YAML or shell with credential values replaced by `***` (references stay). */
-function maskLine(line: string): string {
-  return line
-    .replace(/([a-z][a-z0-9+.-]*:\/\/)[^/\s@]*@/gi, '$1***@')
-    .replace(
-      /((?:_authToken|_auth|_password|npmAuthToken|npmAuthIdent)["']?\s*[=:\s]\s*["']?)([^\s"'$][^\s"']*)/g,
-      '$1***',
-    )
-    .replace(
-      /^([-+ ]\s*(?:- )?)([A-Za-z_][A-Za-z0-9_]*)(\s*:\s*)(["']?)([^$\s"'][^"'\n]*?)\4(\s*(?:#.*)?)$/,
-      (all, pre, key, colon, q, value, rest) =>
-        isNpmTokenVar(key) && value.trim() !== '' ? `${pre}${key}${colon}${q}***${q}${rest}` : all,
-    )
-    .replace(/[A-Za-z0-9+/=_-]{20,}/g, (word) => (looksLikeSecret(word) ? '***' : word));
+  return unifiedDiff(redactText(fix.file), redactText(fix.before), redactText(fix.after));
 }
 
 /** owner/repo from the git remote `origin`, else from package.json's `repository`. */
