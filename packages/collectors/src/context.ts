@@ -1,4 +1,5 @@
 import type { NpmrcEntry, SourceError, WorkflowStep } from '@trustgate/core';
+import type { ReadResult } from './files.js';
 import type { ManifestInfo } from './manifest.js';
 import { registryUrl } from './redact.js';
 import type { ScriptLookup } from './shell.js';
@@ -10,8 +11,8 @@ export interface RepoContext {
   manifestAt(dir: string): ManifestInfo | undefined;
   /** The root package.json and the workspace packages. */
   manifests(): ManifestInfo[];
-  /** The text of a repo-relative file, for local includes; undefined if absent or unreadable. */
-  readText(file: string): string | undefined;
+  /** A repo-relative file, for local includes, through the path guard: its text, or why it was not read. */
+  read(file: string): ReadResult;
 }
 
 export interface Analysis {

@@ -1,4 +1,11 @@
 export {
+  FileWriteError,
+  type ReadResult,
+  type Refusal,
+  RepositoryFiles,
+} from './files.js';
+export {
+  applyFixes,
   FIXABLE_RULES,
   type FileFix,
   type FixPlan,
@@ -12,14 +19,6 @@ export {
 } from './fix/index.js';
 export { createClient, type HttpOptions } from './http.js';
 export { parseNpmrc } from './npmrc.js';
-export { collectRegistry, mapToken, type RegistryCollectOptions, shardOf } from './registry.js';
-export {
-  RepositoryError,
-  type RepositoryScan,
-  type ScanOptions,
-  scanRepository,
-  scanRepositoryWithContext,
-} from './repository.js';
 export {
   isCredentialName,
   looksLikeSecret,
@@ -30,4 +29,12 @@ export {
   redactUrl,
   registryUrl,
 } from './redact.js';
+export { collectRegistry, mapToken, type RegistryCollectOptions, shardOf } from './registry.js';
+export {
+  RepositoryError,
+  type RepositoryScan,
+  type ScanOptions,
+  scanRepository,
+  scanRepositoryWithContext,
+} from './repository.js';
 export { classifyPublish, splitCommands, tokenWrites } from './shell.js';

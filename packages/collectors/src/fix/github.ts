@@ -629,8 +629,8 @@ function ensureNode(
   }
   const versionFile = inputs ? str(valueAt(inputs, 'node-version-file')) : undefined;
   if (versionFile) {
-    const pinned = repo.readText(versionFile.replace(/^\.\//, ''));
-    const first = pinned?.split('\n')[0]?.trim() ?? '';
+    const pinned = repo.read(versionFile.replace(/^\.\//, ''));
+    const first = pinned.ok ? (pinned.text.split('\n')[0]?.trim() ?? '') : '';
     const need = versionFile.endsWith('.json') || !first ? 'unknown' : nodeNeed(first);
     if (need === 'ok') return;
     addUpgradeAfter(setup);

@@ -249,9 +249,10 @@ function verify(
   repo: RepoContext,
   targets: WorkflowStep[],
 ): Problem | undefined {
-  const view: RepoContext = { ...repo, readText: (f) => (f === file ? after : repo.readText(f)) };
-  const rootText = file === '.gitlab-ci.yml' ? after : repo.readText('.gitlab-ci.yml');
-  if (rootText === undefined) return undefined;
+  const view: RepoContext = { ...repo, read: (f) => (f === file ? { ok: true, text: after } : repo.read(f)) };
+  const root = file === '.gitlab-ci.yml' ? { ok: true as const, text: after } : repo.read('.gitlab-ci.yml');
+  if (!root.ok) return undefined;
+  const rootText = root.text;
   return checkRescan(
     analyzeGitlab('.gitlab-ci.yml', rootText, view).steps,
     targets,

@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { publishesWithOidcOnly, type WorkflowStep } from '@trustgate/core';
+import { publishesWithOidcOnly, type SourceError, type WorkflowStep } from '@trustgate/core';
 import { isNpmjs, type RepoContext } from '../context.js';
+import { FileWriteError, RepositoryFiles } from '../files.js';
 import { redactText } from '../redact.js';
 import { type RepositoryScan, type ScanOptions, scanRepositoryWithContext } from '../repository.js';
 import { fixGithubFile } from './github.js';
@@ -28,6 +27,12 @@ export interface FixPlan {
   /** One entry per CI file with a publishing step to move, fixed or refused. */
   files: FileFix[];
   repository: RepositoryId | null;
+  /**
+   * What the scan could not read (a file behind a link out of the repository,
+   * an include that is missing, invalid YAML…): publishing steps there were
+   * not checked, so the plan is not the whole story.
+   */
+  unchecked: SourceError[];
 }
 
 /** A publishing step that the `trusted-publishing` rule fails: npmjs, and a token or no OIDC. */
@@ -45,13 +50,15 @@ export async function planFixes(
 ): Promise<FixPlan> {
   // A scan made already (check's) is used as it is: the repository is not walked twice.
   const { facts, repo } = options.scan ?? (await scanRepositoryWithContext(dir, options));
+  const unchecked = facts.sources.flatMap((s) => (s.collector === 'repository' ? (s.errors ?? []) : []));
   const steps = facts.workflows ?? [];
   const targets = steps.filter(needsTrustedPublishing);
   const files: FileFix[] = [];
   for (const file of [...new Set(targets.map((t) => t.file))].sort()) {
     const fileTargets = targets.filter((t) => t.file === file);
     const fileSteps = steps.filter((s) => s.file === file);
-    const text = readSource(dir, file, repo);
+    const read = repo.read(file);
+    const text = read.ok ? read.text : undefined;
     const provider = fileTargets[0]!.provider;
     if (text === undefined || provider === 'circleci') {
       files.push({
@@ -63,7 +70,7 @@ export async function planFixes(
         steps: fileTargets.map((t) => t.id),
         reasons: [
           text === undefined
-            ? `${file}:1: The file could not be read again; nothing was changed.`
+            ? `${file}:1: The file could not be read again (it ${read.ok ? 'changed' : read.reason}); nothing was changed.`
             : `${file}:${fileTargets[0]!.origin.line ?? 1}: trustgate fix does not edit CircleCI configuration yet; add an OIDC-based publish by hand (npm documents CircleCI's trusted publishing).`,
         ],
         notes: [],
@@ -82,14 +89,42 @@ export async function planFixes(
     f.reasons = f.reasons.map((r) => redactText(r));
     f.notes = f.notes.map((n) => redactText(n));
   }
-  return { files, repository: repositoryId(dir, repo) };
+  return { files, repository: repositoryId(repo), unchecked };
 }
 
-function readSource(dir: string, file: string, repo: RepoContext): string | undefined {
+/**
+ * Write the fixed files, every one or none, through the path guard: a file
+ * whose real path is outside the repository (a link swapped in after the
+ * scan) is refused, and a failure puts back the files already written.
+ * Throws `FileWriteError` (one sentence, ending in what was put back).
+ */
+export function applyFixes(dir: string, fixes: FileFix[]): void {
+  const files = new RepositoryFiles(dir);
+  const done: FileFix[] = [];
   try {
-    return repo.readText(file) ?? readFileSync(path.join(dir, file), 'utf8');
-  } catch {
-    return undefined;
+    for (const f of fixes) {
+      files.write(f.file, f.after);
+      done.push(f);
+    }
+  } catch (error) {
+    const restored: string[] = [];
+    for (const f of done.reverse()) {
+      try {
+        files.write(f.file, f.before);
+        restored.push(f.file);
+      } catch {
+        // reported below: the file keeps the fix
+      }
+    }
+    if (!(error instanceof FileWriteError)) throw error;
+    const kept = done.filter((f) => !restored.includes(f.file)).map((f) => f.file);
+    throw new FileWriteError(
+      `${error.message.replace(/\.$/, '')}; ${
+        kept.length > 0
+          ? `${kept.join(', ')} could not be put back and keep${kept.length === 1 ? 's' : ''} the fix`
+          : 'no file was changed'
+      }.`,
+    );
   }
 }
 
@@ -116,13 +151,9 @@ export function fileDiff(fix: FileFix): string {
 }
 
 /** owner/repo from the git remote `origin`, else from package.json's `repository`. */
-function repositoryId(dir: string, repo: RepoContext): RepositoryId | null {
-  let config: string | undefined;
-  try {
-    config = readFileSync(path.join(dir, '.git', 'config'), 'utf8');
-  } catch {
-    config = undefined;
-  }
+function repositoryId(repo: RepoContext): RepositoryId | null {
+  const read = repo.read('.git/config');
+  const config = read.ok ? read.text : undefined;
   const origin = config && /\[remote "origin"\][^[]*?\burl\s*=\s*(\S+)/.exec(config)?.[1];
   const fromRemote = origin ? parseRepoUrl(origin) : null;
   if (fromRemote) return { ...fromRemote, from: 'the git remote "origin"' };
