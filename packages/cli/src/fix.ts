@@ -1,8 +1,9 @@
-import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import {
+  applyFixes,
   FIXABLE_RULES,
   type FileFix,
+  FileWriteError,
   type FixPlan,
   fileDiff,
   fileReplacements,
@@ -14,7 +15,6 @@ import {
 import { didYouMean, type RunResult, TrustgateError } from '@trustgate/core';
 import { rules } from '@trustgate/rules';
 import { helpOption, type OptionSpec, optionHelp, parseCommandArgs } from './args.js';
-import { writeAtomic } from './output.js';
 
 const fixOptions = {
   repo: { type: 'string', value: 'DIR', help: 'The repository to fix (default: the current folder).' },
@@ -50,7 +50,8 @@ registries, a reusable workflow, a part the YAML parser cannot reproduce) is
 left untouched, and the reason is printed.
 
 Exit codes: 0 every publishing step was fixed (or none needed it), 1 some were
-left as they are, 2 bad input, 3 a file could not be written (none was).`;
+left as they are or some files could not be read, 2 bad input, 3 a file could
+not be written (none was).`;
 
 export async function runFix(
   args: string[],
@@ -88,36 +89,21 @@ export async function runFix(
   }
   const fixed = plan.files.filter((f) => f.status === 'fixed' && f.after !== f.before);
   const refused = plan.files.filter((f) => f.status === 'refused');
-  if (values.write) writeAll(dir, fixed);
+  if (values.write) {
+    // Every file or none, through the path guard: nothing outside the repository is written.
+    try {
+      applyFixes(dir, fixed);
+    } catch (error) {
+      if (error instanceof FileWriteError)
+        throw new TrustgateError('E_OUTPUT', error.message, { exitCode: 3 });
+      throw error;
+    }
+  }
 
   if (format === 'json') io.stdout(`${JSON.stringify(jsonPlan(plan, values.write === true), null, 2)}\n`);
   else io.stdout(textPlan(plan, fixed, refused, values.write === true));
-  return refused.length > 0 ? 1 : 0;
-}
-
-/** Replace every fixed file, or none: a failure puts back the files already written. */
-function writeAll(dir: string, files: FileFix[]): void {
-  const done: FileFix[] = [];
-  try {
-    for (const f of files) {
-      writeAtomic(target(dir, f.file), f.after);
-      done.push(f);
-    }
-  } catch (error) {
-    for (const f of done) writeAtomic(target(dir, f.file), f.before);
-    if (error instanceof TrustgateError)
-      throw new TrustgateError('E_OUTPUT', `${error.message} No file was changed.`, { exitCode: 3 });
-    throw error;
-  }
-}
-
-/** The file to replace: a workflow that is a link (within the repository) is written where it points. */
-function target(dir: string, file: string): string {
-  try {
-    return realpathSync(path.join(dir, file));
-  } catch {
-    return path.join(dir, file);
-  }
+  // A file the scan could not read may hold a publish: not "all fixed".
+  return refused.length > 0 || plan.unchecked.length > 0 ? 1 : 0;
 }
 
 function jsonPlan(plan: FixPlan, written: boolean) {
@@ -137,7 +123,18 @@ function jsonPlan(plan: FixPlan, written: boolean) {
       plan,
       plan.files.flatMap((f) => f.trust),
     ),
+    unchecked: plan.unchecked,
   };
+}
+
+/** What the scan could not read, one line each: publishing steps there were not looked at. */
+function uncheckedLines(plan: FixPlan): string[] {
+  if (plan.unchecked.length === 0) return [];
+  return [
+    '',
+    'Not checked (the scan could not read these, so publishing steps in them were not looked at):',
+    ...plan.unchecked.map((e) => `  - ${e.entity ? `${e.entity.replace(/^file:/, '')}: ` : ''}${e.message}`),
+  ];
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -145,6 +142,11 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 function textPlan(plan: FixPlan, fixed: FileFix[], refused: FileFix[], written: boolean): string {
   const out: string[] = [];
   if (plan.files.length === 0) {
+    if (plan.unchecked.length > 0)
+      return `${[
+        'trustgate fix: no publishing step needs moving to trusted publishing in the files that could be read.',
+        ...uncheckedLines(plan),
+      ].join('\n')}\n`;
     return 'trustgate fix: no publishing step needs moving to trusted publishing; nothing to do.\n';
   }
   if (!written) for (const f of fixed) out.push(fileDiff(f).trimEnd());
@@ -176,6 +178,7 @@ function textPlan(plan: FixPlan, fixed: FileFix[], refused: FileFix[], written: 
     out.push('', 'Not fixed (these files were left as they are):');
     for (const f of refused) for (const r of f.reasons) out.push(`  - ${r}`);
   }
+  for (const line of uncheckedLines(plan)) out.push(line);
   return `${out.join('\n').replace(/^\n+/, '')}\n`;
 }
 
@@ -256,7 +259,7 @@ function checklist(plan: FixPlan, targets: TrustTarget[]): string[] {
     out.push(
       `  ${p.jobs.length === 1 ? 'Job' : 'Jobs'} ${p.jobs.map((j) => `"${j}"`).join(', ')} in ${p.file}:`,
     );
-    const width = Math.max(...p.fields.map(([k]) => k.length), 'Packages'.length) + 1;
+    const width = p.fields.reduce((w, [k]) => Math.max(w, k.length), 'Packages'.length) + 1;
     for (const [k, v] of p.fields) out.push(`    ${`${k}:`.padEnd(width)} ${v}`);
     out.push(
       `    ${'Packages:'.padEnd(width)} ${p.packages.join(', ') || '(none found in package.json: use the names these jobs publish)'}`,

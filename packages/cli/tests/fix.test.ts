@@ -331,6 +331,50 @@ On npmjs.com (each package → Settings → Trusted publisher), or with \`npm tr
     assert.equal(readFileSync(real, 'utf8'), widgetsDiff);
   });
 
+  it('reads and writes outside the repository through a symlinked folder: fix --write leaves the file outside as it is, says so, and exits 1', () => {
+    const outside = mkdtempSync(path.join(tmpdir(), 'trustgate-fix-outside-'));
+    temps.push(outside);
+    const job =
+      'publish:\n  image: node:24\n  script:\n    - npm publish\n  variables:\n    NPM_TOKEN: $NPM_TOKEN\n';
+    writeFileSync(path.join(outside, 'publish.yml'), job);
+    const dir = mkdtempSync(path.join(tmpdir(), 'trustgate-fix-include-'));
+    temps.push(dir);
+    writeFileSync(path.join(dir, '.gitlab-ci.yml'), 'include:\n  - local: ci/publish.yml\n');
+    writeFileSync(path.join(dir, 'package.json'), '{"name":"x","repository":"https://gitlab.com/acme/x"}');
+    symlinkSync(outside, path.join(dir, 'ci'));
+    for (const args of [
+      ['fix', '--write'],
+      ['fix', '--format', 'json', '--write'],
+    ]) {
+      const r = runCli(args, dir);
+      assert.equal(r.status, 1, r.stderr);
+      assert.equal(r.stderr, '');
+      if (args.includes('json'))
+        assert.deepEqual(JSON.parse(r.stdout).unchecked, [
+          {
+            entity: 'file:ci/publish.yml',
+            message:
+              'It is included at .gitlab-ci.yml:2 and is reached through ci, a symbolic link that points outside the repository; not read, so the jobs defined there were not checked.',
+          },
+        ]);
+      else
+        assert.equal(
+          r.stdout,
+          `trustgate fix: no publishing step needs moving to trusted publishing in the files that could be read.
+
+Not checked (the scan could not read these, so publishing steps in them were not looked at):
+  - ci/publish.yml: It is included at .gitlab-ci.yml:2 and is reached through ci, a symbolic link that points outside the repository; not read, so the jobs defined there were not checked.
+`,
+        );
+    }
+    assert.equal(readFileSync(path.join(outside, 'publish.yml'), 'utf8'), job);
+    // check fails closed on the same repository: the workflows source is incomplete.
+    const check = runCli(['check', '--format', 'json'], dir);
+    assert.equal(check.status, 1, check.stderr);
+    const report = JSON.parse(check.stdout);
+    assert.ok(report.findings.some((f: { indeterminate?: boolean }) => f.indeterminate));
+  });
+
   it('one trusted publisher per workflow file and environment; a package published from two is pointed out', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'trustgate-fix-two-'));
     temps.push(dir);

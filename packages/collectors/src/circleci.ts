@@ -1,6 +1,6 @@
 import type { WorkflowStep } from '@trustgate/core';
 import { type Analysis, isNpmTokenVar, NPMJS, normalizeRegistry, type RepoContext, uniq } from './context.js';
-import { classifyPublish, redact, splitCommands, tokenWrites } from './shell.js';
+import { classifyPublish, splitCommands, tokenWrites } from './shell.js';
 import { parseCiFile, type Y } from './ynode.js';
 
 /**
@@ -55,7 +55,7 @@ export function analyzeCircleci(file: string, text: string, repo: RepoContext): 
           registry: pub.registry ? normalizeRegistry(pub.registry) : NPMJS,
           job: jobId,
           tool: pub.viaScript ? `${pub.tool} (npm script ${pub.viaScript})` : pub.tool,
-          command: redact(cmd.text),
+          command: cmd.text,
           auth: { oidc, tokenSecrets: uniq(tokenSecrets), tokenEnv: uniq(tokenEnv) },
           provenance: pub.provenance ?? false,
           origin: { file, line, column: 1 },

@@ -1,5 +1,7 @@
 import type { NpmrcEntry, SourceError, WorkflowStep } from '@trustgate/core';
+import type { ReadResult } from './files.js';
 import type { ManifestInfo } from './manifest.js';
+import { registryUrl } from './redact.js';
 import type { ScriptLookup } from './shell.js';
 
 /** What the workflow analysers may ask about the rest of the repository. */
@@ -9,8 +11,8 @@ export interface RepoContext {
   manifestAt(dir: string): ManifestInfo | undefined;
   /** The root package.json and the workspace packages. */
   manifests(): ManifestInfo[];
-  /** The text of a repo-relative file, for local includes; undefined if absent or unreadable. */
-  readText(file: string): string | undefined;
+  /** A repo-relative file, for local includes, through the path guard: its text, or why it was not read. */
+  read(file: string): ReadResult;
 }
 
 export interface Analysis {
@@ -42,9 +44,19 @@ export function isReference(value: string): boolean {
   return /\$\{\{.*\}\}|^\$\{?[A-Za-z_][A-Za-z0-9_]*\}?$/.test(value.trim());
 }
 
+/** A registry URL as facts keep it: no user info or credential parameters (see redact.ts), one trailing slash. */
 export function normalizeRegistry(url: string): string {
-  const u = url.trim();
-  return u.endsWith('/') ? u : `${u}/`;
+  return registryUrl(url);
+}
+
+/**
+ * Append every item of `items` to `target`. `target.push(...items)` passes each
+ * item as an argument, and a large list (131,072 lines of a 1 MiB `.npmrc`)
+ * overflows the call stack.
+ */
+export function pushAll<T>(target: T[], items: readonly T[]): T[] {
+  for (const item of items) target.push(item);
+  return target;
 }
 
 export function uniq<T>(list: T[]): T[] {

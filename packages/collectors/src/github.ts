@@ -5,6 +5,7 @@ import {
   isReference,
   NPMJS,
   normalizeRegistry,
+  pushAll,
   type RepoContext,
   secretsIn,
   uniq,
@@ -13,7 +14,6 @@ import {
   classifyPublish,
   classifyValue,
   type PublishCommand,
-  redact,
   splitCommands,
   type TokenWrite,
   tokenWrites,
@@ -104,7 +104,7 @@ export function analyzeGithub(file: string, text: string, repo: RepoContext): An
                 setupRegistry,
                 id: `${file}#${jobId}/${index}${published > 1 ? `.${published}` : ''}`,
                 pub,
-                command: redact(cmd.text),
+                command: cmd.text,
                 line,
                 writes,
               }),
@@ -358,11 +358,11 @@ function makeStep(s: {
   for (const [name, v] of s.env) {
     if (!isNpmTokenVar(name) || v.value.trim() === '') continue;
     tokenEnv.push(name);
-    tokenSecrets.push(...secretsIn(v.value));
+    pushAll(tokenSecrets, secretsIn(v.value));
   }
   for (const w of s.writes) {
     if (w.write.registry !== registry && normalizeRegistry(w.write.registry) !== registry) continue;
-    tokenSecrets.push(...w.secrets);
+    pushAll(tokenSecrets, w.secrets);
     if (w.envName) tokenEnv.push(w.envName);
   }
 

@@ -8,7 +8,7 @@ import {
   type RepoContext,
   uniq,
 } from './context.js';
-import { classifyPublish, redact, redactUrl, splitCommands, tokenWrites } from './shell.js';
+import { classifyPublish, splitCommands, tokenWrites } from './shell.js';
 import { parseCiFile, type Y } from './ynode.js';
 
 const RESERVED = new Set([
@@ -43,19 +43,28 @@ export function analyzeGitlab(file: string, text: string, repo: RepoContext): An
     const top = parseCiFile(name, body, result.errors, { uniqueKeys: false });
     if (!top) return undefined;
     for (const inc of includes(top.get('include'))) {
+      const at = `${name}:${inc.line}`;
       if (inc.local) {
         const path = inc.local.replace(/^\//, '');
-        const incText = depth < 10 ? repo.readText(path) : undefined;
-        if (incText === undefined)
+        if (depth >= 10) {
           result.errors.push({
-            entity: `file:${name}`,
-            message: `The local include ${path} could not be read.`,
+            entity: `file:${path}`,
+            message: `It is included at ${at}, deeper than 10 nested includes; not read, so the jobs defined there were not checked.`,
           });
-        else load(path, incText, depth + 1);
+          continue;
+        }
+        // Through the path guard: a file reached through a link out of the repository is refused.
+        const read = repo.read(path);
+        if (read.ok) load(path, read.text, depth + 1);
+        else
+          result.errors.push({
+            entity: `file:${path}`,
+            message: `It is included at ${at} and ${read.reason}; not read, so the jobs defined there were not checked.`,
+          });
       } else if (inc.other) {
         result.errors.push({
           entity: `file:${name}`,
-          message: `The include "${redactUrl(inc.other)}" is outside the repository and was not followed; jobs defined there were not checked.`,
+          message: `The include "${inc.other}" at ${at} is outside the repository and was not followed; jobs defined there were not checked.`,
         });
       }
     }
@@ -146,7 +155,7 @@ export function analyzeGitlab(file: string, text: string, repo: RepoContext): An
             registry,
             job: name,
             tool: pub.viaScript ? `${pub.tool} (npm script ${pub.viaScript})` : pub.tool,
-            command: redact(cmd.text),
+            command: cmd.text,
             auth: { oidc, tokenSecrets: uniq(tokenSecrets), tokenEnv: uniq(tokenEnv) },
             provenance: explicit === true ? true : explicit === false ? false : oidc ? null : false,
             origin: { file: source.file, line, column: 1 },
@@ -159,18 +168,19 @@ export function analyzeGitlab(file: string, text: string, repo: RepoContext): An
   return result;
 }
 
-function includes(node: Y | undefined): { local?: string; other?: string }[] {
+function includes(node: Y | undefined): { local?: string; other?: string; line: number }[] {
   if (!node) return [];
   const list = node.isSeq ? node.items() : [node];
   return list.map((item) => {
+    const line = item.pos().line;
     const s = item.str();
-    if (s !== undefined) return /^https?:/.test(s) ? { other: s } : { local: s };
+    if (s !== undefined) return /^https?:/.test(s) ? { other: s, line } : { local: s, line };
     const local = item.get('local')?.str();
-    if (local) return { local };
-    if (item.get('template')) return {}; // GitLab's own templates do not publish to npm
+    if (local) return { local, line: item.get('local')!.pos().line };
+    if (item.get('template')) return { line }; // GitLab's own templates do not publish to npm
     const other =
       item.get('remote')?.str() ?? item.get('project')?.str() ?? item.get('component')?.str() ?? 'include';
-    return { other };
+    return { other, line };
   });
 }
 

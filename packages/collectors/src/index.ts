@@ -1,4 +1,11 @@
 export {
+  FileWriteError,
+  type ReadResult,
+  type Refusal,
+  RepositoryFiles,
+} from './files.js';
+export {
+  applyFixes,
   FIXABLE_RULES,
   type FileFix,
   type FixPlan,
@@ -25,6 +32,16 @@ export {
 } from './http.js';
 export { parseNpmrc } from './npmrc.js';
 export {
+  isCredentialName,
+  looksLikeSecret,
+  redactCommand,
+  redactCommand as redact,
+  redactFacts,
+  redactText,
+  redactUrl,
+  registryUrl,
+} from './redact.js';
+export {
   collectRegistry,
   MAX_SOURCE_ERRORS,
   MAX_TOKEN_PAGES,
@@ -40,4 +57,4 @@ export {
   scanRepository,
   scanRepositoryWithContext,
 } from './repository.js';
-export { classifyPublish, redact, splitCommands, tokenWrites } from './shell.js';
+export { classifyPublish, splitCommands, tokenWrites } from './shell.js';

@@ -1,5 +1,4 @@
 import type { Manifest } from '@trustgate/core';
-import { redactUrl } from './shell.js';
 
 /** The parts of a package.json the scanner uses. */
 export interface ManifestInfo {
@@ -18,12 +17,9 @@ export function readManifest(text: string, file: string): ManifestInfo {
   const publishConfig =
     typeof data.publishConfig === 'object' && data.publishConfig !== null
       ? Object.fromEntries(
-          Object.entries(data.publishConfig as Record<string, unknown>)
-            .filter(
-              ([k, v]) =>
-                SAFE_PUBLISH_CONFIG.includes(k) && (typeof v === 'string' || typeof v === 'boolean'),
-            )
-            .map(([k, v]) => [k, typeof v === 'string' ? redactUrl(v) : v]),
+          Object.entries(data.publishConfig as Record<string, unknown>).filter(
+            ([k, v]) => SAFE_PUBLISH_CONFIG.includes(k) && (typeof v === 'string' || typeof v === 'boolean'),
+          ),
         )
       : null;
   const repo = data.repository;
@@ -33,8 +29,8 @@ export function readManifest(text: string, file: string): ManifestInfo {
       : typeof repo === 'object' && repo !== null && typeof (repo as { url?: unknown }).url === 'string'
         ? (repo as { url: string }).url
         : null;
-  // A repository URL may carry credentials (https://user:token@host/…).
-  const repository = rawRepository === null ? null : redactUrl(rawRepository);
+  // A repository URL may carry credentials (https://user:token@host/…): redactFacts takes them out.
+  const repository = rawRepository;
   const scripts: Record<string, string> = {};
   if (typeof data.scripts === 'object' && data.scripts !== null) {
     for (const [k, v] of Object.entries(data.scripts as Record<string, unknown>))

@@ -1,4 +1,5 @@
 import type { NpmrcEntry } from '@trustgate/core';
+import { registryUrl } from './redact.js';
 
 const NPMJS = 'https://registry.npmjs.org/';
 const CREDENTIAL_KEYS = new Set(['_authToken', '_auth', '_password']);
@@ -47,6 +48,7 @@ function unquote(s: string): string {
   return /^(["']).*\1$/.test(s) ? s.slice(1, -1) : s;
 }
 
+/** Registries lose their user info here (`//ci:TOKEN@host/:_authToken`, `registry=https://u:p@host/`). */
 function withSlash(url: string): string {
-  return url.endsWith('/') ? url : `${url}/`;
+  return registryUrl(url);
 }

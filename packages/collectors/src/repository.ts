@@ -1,24 +1,19 @@
-import {
-  closeSync,
-  type Dirent,
-  fstatSync,
-  lstatSync,
-  openSync,
-  readSync,
-  realpathSync,
-  statSync,
-} from 'node:fs';
+import type { Dirent } from 'node:fs';
 import path from 'node:path';
 import type { Facts, NpmrcEntry, Source, SourceError, WorkflowStep } from '@trustgate/core';
 import fg from 'fast-glob';
 import micromatch from 'micromatch';
 import { parse as parseYaml } from 'yaml';
 import { analyzeCircleci } from './circleci.js';
-import type { Analysis, RepoContext } from './context.js';
+import { type Analysis, pushAll, type RepoContext } from './context.js';
+import { RepositoryError, RepositoryFiles } from './files.js';
 import { analyzeGithub } from './github.js';
 import { analyzeGitlab } from './gitlab.js';
 import { type ManifestInfo, readManifest } from './manifest.js';
 import { parseNpmrc } from './npmrc.js';
+import { redactFacts } from './redact.js';
+
+export { RepositoryError };
 
 export interface ScanOptions {
   /** The largest file read, in bytes. Larger files are recorded as errors. Default 1 MiB. */
@@ -29,16 +24,8 @@ export interface ScanOptions {
   target?: string;
 }
 
-const PATTERNS = [
-  '.github/workflows/*.yml',
-  '.github/workflows/*.yaml',
-  '.gitlab-ci.yml',
-  '.circleci/config.yml',
-  '**/.npmrc',
-  '**/package.json',
-  'pnpm-workspace.yaml',
-  'lerna.json',
-];
+/** Found by walking the tree; the CI files are at fixed places, and read from there. */
+const PATTERNS = ['**/.npmrc', '**/package.json', 'pnpm-workspace.yaml', 'lerna.json'];
 const IGNORE = ['**/node_modules/**', '**/.git/**'];
 
 /**
@@ -54,6 +41,8 @@ export async function scanRepository(dir: string, options: ScanOptions = {}): Pr
 export interface RepositoryScan {
   facts: Facts;
   repo: RepoContext;
+  /** The path guard the scan read through (for `trustgate fix`, which writes through it too). */
+  files: RepositoryFiles;
 }
 
 /** The scan, and what the workflow analysers read of the repository. */
@@ -61,77 +50,20 @@ export async function scanRepositoryWithContext(
   dir: string,
   options: ScanOptions = {},
 ): Promise<RepositoryScan> {
-  const root = path.resolve(dir);
-  const maxBytes = options.maxFileBytes ?? 1024 * 1024;
+  const files = new RepositoryFiles(dir, options.maxFileBytes ? { maxBytes: options.maxFileBytes } : {});
+  const root = files.root;
   const errors: SourceError[] = [];
-  let realRoot: string;
-  try {
-    realRoot = realpathSync(root);
-    if (!statSync(realRoot).isDirectory()) throw new Error('not a directory');
-  } catch {
-    throw new RepositoryError(`${dir}: Cannot scan: it is not a readable folder.`);
-  }
 
-  /** What the walk saw of each path: a file, a link, a folder, or something else (a FIFO, a device). */
-  const seen = new Map<string, EntryKind>();
-  const kindOf = (rel: string): EntryKind | undefined => {
-    const known = seen.get(rel);
-    if (known) return known;
-    try {
-      return entryKind(lstatSync(path.join(root, rel)));
-    } catch {
-      return undefined;
-    }
+  /** A file's text through the path guard; anything refused is an error of the scan (absent files too, unless optional). */
+  const read = (rel: string, optional = false): string | undefined => {
+    const r = files.read(rel);
+    if (r.ok) return r.text;
+    if (r.folder || (optional && r.missing)) return undefined;
+    errors.push({ entity: `file:${rel}`, message: r.message });
+    return undefined;
   };
 
-  const read = (rel: string): string | undefined => {
-    const abs = path.join(root, rel);
-    let kind = kindOf(rel);
-    if (kind === undefined) return undefined;
-    try {
-      if (kind === 'link') {
-        const target = realpathSync(abs);
-        if (target !== realRoot && !target.startsWith(realRoot + path.sep)) {
-          errors.push({
-            entity: `file:${rel}`,
-            message: 'It is a symbolic link that points outside the repository; not read.',
-          });
-          return undefined;
-        }
-        kind = entryKind(statSync(target));
-      }
-    } catch (error) {
-      errors.push({ entity: `file:${rel}`, message: fileProblem(error) });
-      return undefined;
-    }
-    if (kind === 'dir') return undefined;
-    if (kind !== 'file') {
-      // Never opened: reading a FIFO or a device could block the scan for ever.
-      errors.push({ entity: `file:${rel}`, message: 'It is not a regular file; not read.' });
-      return undefined;
-    }
-    let bytes: Buffer | undefined;
-    try {
-      bytes = readBounded(abs, maxBytes);
-    } catch (error) {
-      errors.push({ entity: `file:${rel}`, message: fileProblem(error) });
-      return undefined;
-    }
-    if (bytes === undefined) {
-      errors.push({
-        entity: `file:${rel}`,
-        message: `It is larger than ${Math.round(maxBytes / 1024)} KiB; not read.`,
-      });
-      return undefined;
-    }
-    if (bytes.includes(0)) {
-      errors.push({ entity: `file:${rel}`, message: 'It holds binary data, not text; not read.' });
-      return undefined;
-    }
-    return bytes.toString('utf8');
-  };
-
-  // One walk of the tree finds everything; symbolic links come back too (read() decides about them).
+  // One walk of the tree finds .npmrc and package.json files; links come back too (the guard decides about them).
   const walkOptions = {
     cwd: root,
     dot: true,
@@ -153,11 +85,11 @@ export async function scanRepositoryWithContext(
       dirent: Dirent;
     }[];
   }
-  for (const e of found) seen.set(e.path, entryKind(e.dirent));
-  const paths = [...seen.keys()].sort();
-  const ciFiles = paths.filter(
-    (p) => p.startsWith('.github/workflows/') || p === '.gitlab-ci.yml' || p === '.circleci/config.yml',
-  );
+  const seen = new Set<string>();
+  // A folder named like one of the files holds none of them.
+  for (const e of found) if (!e.dirent.isDirectory()) seen.add(e.path);
+  const paths = [...seen].sort();
+  const ciFiles = ciLocations(files, errors);
   const npmrcFiles = paths.filter((p) => p === '.npmrc' || p.endsWith('/.npmrc'));
   const packageFiles = paths.filter((p) => p === 'package.json' || p.endsWith('/package.json'));
 
@@ -195,18 +127,18 @@ export async function scanRepositoryWithContext(
     },
     manifestAt: (d) => manifests.get(d) ?? manifests.get(''),
     manifests: () => [...manifests.values()],
-    readText: (f) => (f.includes('..') ? undefined : read(f)),
+    read: (f) => files.read(f),
   };
 
   const workflows: WorkflowStep[] = [];
   const npmrc: NpmrcEntry[] = [];
   const take = (a: Analysis) => {
-    workflows.push(...a.steps);
-    npmrc.push(...a.npmrc);
-    errors.push(...a.errors);
+    pushAll(workflows, a.steps);
+    pushAll(npmrc, a.npmrc);
+    pushAll(errors, a.errors);
   };
   for (const file of ciFiles) {
-    const text = read(file);
+    const text = read(file, true);
     if (text === undefined) continue;
     if (file.startsWith('.github/')) take(analyzeGithub(file, text, repo));
     else if (file === '.gitlab-ci.yml') take(analyzeGitlab(file, text, repo));
@@ -214,7 +146,7 @@ export async function scanRepositoryWithContext(
   }
   for (const file of npmrcFiles) {
     const text = read(file);
-    if (text !== undefined) npmrc.push(...parseNpmrc(text, file));
+    if (text !== undefined) pushAll(npmrc, parseNpmrc(text, file));
   }
 
   const source: Source = {
@@ -234,20 +166,43 @@ export async function scanRepositoryWithContext(
     npmrc: dedupe(npmrc),
     manifests: [...manifests.values()].map((m) => m.fact).sort((a, b) => (a.id < b.id ? -1 : 1)),
   };
-  return { facts, repo };
+  // The one redaction step: nothing reaches the facts, and so any report, without passing it.
+  return { facts: redactFacts(facts), repo, files };
 }
 
-export class RepositoryError extends Error {}
+/**
+ * The CI files, from their fixed places: `.github/workflows/*.y{a,}ml`,
+ * `.gitlab-ci.yml`, `.circleci/config.yml`. A workflows folder that is a link
+ * (or is reached through one) is read when it resolves inside the repository;
+ * one that leads outside is an error of the scan, never skipped in silence.
+ */
+function ciLocations(files: RepositoryFiles, errors: SourceError[]): string[] {
+  const out = ['.circleci/config.yml'];
+  const listed = files.list('.github/workflows');
+  if (listed.ok) {
+    for (const name of listed.names) if (/\.ya?ml$/.test(name)) out.push(`.github/workflows/${name}`);
+  } else if (!listed.missing && !listed.notFolder) {
+    errors.push({
+      entity: 'file:.github/workflows',
+      message: `It ${listed.reason}; the workflows in it were not read.`,
+    });
+  }
+  out.push('.gitlab-ci.yml');
+  return out;
+}
 
-function otherWorkspaceGlobs(read: (f: string) => string | undefined, files: string[]): string[] {
+function otherWorkspaceGlobs(read: (f: string) => string | undefined, list: string[]): string[] {
   const out: string[] = [];
-  for (const f of files) {
+  for (const f of list) {
     const text = read(f);
     if (text === undefined) continue;
     try {
       const data = (f.endsWith('.json') ? JSON.parse(text) : parseYaml(text)) as { packages?: unknown };
       if (Array.isArray(data?.packages))
-        out.push(...data.packages.filter((x): x is string => typeof x === 'string'));
+        pushAll(
+          out,
+          data.packages.filter((x): x is string => typeof x === 'string'),
+        );
     } catch {
       // An unreadable workspace file only means fewer manifests; the CI files are what matter.
     }
@@ -255,40 +210,9 @@ function otherWorkspaceGlobs(read: (f: string) => string | undefined, files: str
   return out;
 }
 
-type EntryKind = 'file' | 'dir' | 'link' | 'other';
-
-function entryKind(d: { isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean }): EntryKind {
-  if (d.isSymbolicLink()) return 'link';
-  if (d.isFile()) return 'file';
-  if (d.isDirectory()) return 'dir';
-  return 'other';
-}
-
-/** The file's bytes, or undefined when it is larger than `max` (then only its size was looked at). */
-function readBounded(file: string, max: number): Buffer | undefined {
-  const fd = openSync(file, 'r');
-  try {
-    const size = fstatSync(fd).size;
-    if (size > max) return undefined;
-    const buf = Buffer.allocUnsafe(size);
-    let off = 0;
-    while (off < size) {
-      const n = readSync(fd, buf, off, size - off, off);
-      if (n === 0) break;
-      off += n;
-    }
-    return off === size ? buf : buf.subarray(0, off);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 function fileProblem(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'EACCES' || code === 'EPERM') return 'Permission denied; not read.';
-  if (code === 'ELOOP') return 'Its symbolic links form a loop; not read.';
-  if (code === 'ENOENT') return 'It disappeared or is a broken link; not read.';
-  return `It could not be read (${code ?? 'error'}).`;
+  return code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (code ?? 'error');
 }
 
 /** Ids must be unique within a collection; keep the first of any repeat. */

@@ -453,7 +453,7 @@ export interface TokenWrite {
 }
 
 const WRITE_PATTERN =
-  /(?:(\/\/[^\s"'=:]+\/?):)?(_authToken|_auth|_password|npmAuthToken|npmAuthIdent)["']?\s*(?:=|\s)\s*["']?(\$\{\{[^}]*\}\}|[^\s"';&|]*)/g;
+  /(?:(\/\/[^\s"'=]+?\/?):)?(_authToken|_auth|_password|npmAuthToken|npmAuthIdent)["']?\s*(?:=|\s)\s*["']?(\$\{\{[^}]*\}\}|[^\s"';&|]*)/g;
 
 /** Credentials a command writes for npm or yarn. Values are classified, never kept. */
 export function tokenWrites(command: string, defaultRegistry = 'https://registry.npmjs.org/'): TokenWrite[] {
@@ -488,40 +488,4 @@ export function classifyValue(raw: string): TokenWrite['value'] {
   if (v === '' || v === '""' || v === "''") return { kind: 'empty' };
   if (v.startsWith('${{')) return { kind: 'env', name: v.replace(/^\$\{\{\s*|\s*\}\}$/g, '') };
   return { kind: 'literal' };
-}
-
-/** A command fit for facts and reports: credential values masked. */
-export function redact(command: string): string {
-  const words = wordSplit(command).map((w) => {
-    // VAR=value prefixes, and --key=value where the key names a credential.
-    if (
-      /^[A-Za-z_][A-Za-z0-9_]*=/.test(w) ||
-      (/(auth|token|password|secret|otp)/i.test(w) && w.includes('=') && !w.startsWith('${{'))
-    ) {
-      return w.replace(/=.*/s, '=***');
-    }
-    if (/^[a-z][a-z0-9+.-]*:\/\/[^/\s@]*@/i.test(w)) return redactUrl(w);
-    return looksLikeSecret(w) ? '***' : w;
-  });
-  return words
-    .join(' ')
-    .replace(/(--otp(?:=|\s+))\S+/g, '$1***')
-    .slice(0, 300);
-}
-
-/** userinfo in a URL (https://user:token@host/…) masked. */
-export function redactUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/\s@]*@/i, '$1***@');
-}
-
-/** Long mixed-case alphanumeric runs (npm tokens, base64) rather than names or paths. */
-export function looksLikeSecret(word: string): boolean {
-  if (word.startsWith('npm_') && word.length >= 20) return true;
-  return (
-    word.length >= 24 &&
-    /^[A-Za-z0-9+/=_-]+$/.test(word) &&
-    /[0-9]/.test(word) &&
-    /[a-z]/.test(word) &&
-    /[A-Z]/.test(word)
-  );
 }

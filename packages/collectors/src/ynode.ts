@@ -60,7 +60,7 @@ export class Y {
       if (key === '<<') {
         const sources = this.wrap(pair.value);
         const list = sources.isSeq ? sources.items() : [sources];
-        for (const src of list) merged.push(...src.entries());
+        for (const src of list) for (const entry of src.entries()) merged.push(entry);
       } else {
         own.push([key, this.wrap(pair.key), this.wrap(pair.value)]);
       }

@@ -52,7 +52,7 @@ build:
       {
         entity: 'file:.gitlab-ci.yml',
         message:
-          'The include "https://example.com/ci/npm.yml" is outside the repository and was not followed; jobs defined there were not checked.',
+          'The include "https://example.com/ci/npm.yml" at .gitlab-ci.yml:2 is outside the repository and was not followed; jobs defined there were not checked.',
       },
     ]);
     assert.equal(facts.sources[0]!.complete, false);

@@ -1,6 +1,14 @@
 import type { WorkflowStep } from '@trustgate/core';
 import { type Document, isAlias, isMap, isScalar, isSeq, type YAMLMap, type YAMLSeq } from 'yaml';
-import { isNpmjs, isNpmTokenVar, NPMJS, normalizeRegistry, type RepoContext, uniq } from '../context.js';
+import {
+  isNpmjs,
+  isNpmTokenVar,
+  NPMJS,
+  normalizeRegistry,
+  pushAll,
+  type RepoContext,
+  uniq,
+} from '../context.js';
 import { analyzeGithub } from '../github.js';
 import { checkRescan, finishEdit, type Problem, readsVar, startEdit } from './common.js';
 import { NPM_RANGE, nodeNeed, TARGET_NODE, upgradesNpm } from './node-version.js';
@@ -136,8 +144,8 @@ export function fixGithubFile(
     }
     const stepNodes = stepSeq.items.map((n) => (isMap(n) ? n : undefined));
     const indices = jobTargets.map(stepIndex);
-    const last = Math.max(...indices);
-    const first = Math.min(...indices);
+    const last = indices.reduce((a, b) => Math.max(a, b), -Infinity);
+    const first = indices.reduce((a, b) => Math.min(a, b), Infinity);
     if (indices.some((i) => !stepNodes[i])) {
       refuse(jobLine, `A publishing step of job "${jobId}" is written through a YAML alias.`);
       continue;
@@ -250,7 +258,7 @@ export function fixGithubFile(
         );
     }
     if (problems.length > 0) {
-      fix.reasons.push(...problems);
+      pushAll(fix.reasons, problems);
       continue;
     }
 
@@ -401,12 +409,16 @@ function workflowEnvNames(env: YAMLMap | undefined): string[] {
 function selfHosted(job: YAMLMap): string | undefined {
   const runsOn = valueAt(job, 'runs-on');
   const labels: string[] = [];
-  if (isSeq(runsOn)) labels.push(...runsOn.items.map((i) => str(i) ?? ''));
+  if (isSeq(runsOn))
+    pushAll(
+      labels,
+      runsOn.items.map((i) => str(i) ?? ''),
+    );
   else if (isMap(runsOn)) {
     if (pairOf(runsOn, 'group'))
       return `the runner group "${str(valueAt(runsOn, 'group'))}", which may be self-hosted`;
     const l = valueAt(runsOn, 'labels');
-    labels.push(...(isSeq(l) ? l.items.map((i) => str(i) ?? '') : [str(l) ?? '']));
+    pushAll(labels, isSeq(l) ? l.items.map((i) => str(i) ?? '') : [str(l) ?? '']);
   } else labels.push(str(runsOn) ?? '');
   const expr = labels
     .map((l) => /^\$\{\{\s*matrix\.([A-Za-z0-9_-]+)\s*\}\}$/.exec(l.trim())?.[1])
@@ -414,7 +426,10 @@ function selfHosted(job: YAMLMap): string | undefined {
   if (expr) {
     const values = valueAt(mapAt(mapAt(job, 'strategy') ?? job, 'matrix') ?? job, expr);
     if (isSeq(values))
-      labels.push(...values.items.map((i) => (isSeq(i) ? i.items.map(str).join(' ') : (str(i) ?? ''))));
+      pushAll(
+        labels,
+        values.items.map((i) => (isSeq(i) ? i.items.map(str).join(' ') : (str(i) ?? ''))),
+      );
   }
   if (labels.some((l) => /\bself-hosted\b/.test(l)))
     return `a self-hosted runner (runs-on: ${labels.filter(Boolean).join(', ')})`;
@@ -614,8 +629,8 @@ function ensureNode(
   }
   const versionFile = inputs ? str(valueAt(inputs, 'node-version-file')) : undefined;
   if (versionFile) {
-    const pinned = repo.readText(versionFile.replace(/^\.\//, ''));
-    const first = pinned?.split('\n')[0]?.trim() ?? '';
+    const pinned = repo.read(versionFile.replace(/^\.\//, ''));
+    const first = pinned.ok ? (pinned.text.split('\n')[0]?.trim() ?? '') : '';
     const need = versionFile.endsWith('.json') || !first ? 'unknown' : nodeNeed(first);
     if (need === 'ok') return;
     addUpgradeAfter(setup);

@@ -1,6 +1,6 @@
 import type { WorkflowStep } from '@trustgate/core';
 import { type Document, isMap, isScalar, isSeq, type YAMLMap } from 'yaml';
-import { isNpmjs, isNpmTokenVar, type RepoContext, uniq } from '../context.js';
+import { isNpmjs, isNpmTokenVar, pushAll, type RepoContext, uniq } from '../context.js';
 import { analyzeGitlab } from '../gitlab.js';
 import { classifyPublish, splitCommands } from '../shell.js';
 import { checkRescan, finishEdit, type Problem, readsVar, startEdit } from './common.js';
@@ -87,7 +87,7 @@ export function fixGitlabFile(
       if (isSeq(pair.value) && pair.value.items.length === 0) deleteKey(job, key);
     }
     if (problems.length > 0) {
-      fix.reasons.push(...problems);
+      pushAll(fix.reasons, problems);
       continue;
     }
     const isToken = (n: string) => isNpmTokenVar(n) || writeVars.has(n);
@@ -249,9 +249,10 @@ function verify(
   repo: RepoContext,
   targets: WorkflowStep[],
 ): Problem | undefined {
-  const view: RepoContext = { ...repo, readText: (f) => (f === file ? after : repo.readText(f)) };
-  const rootText = file === '.gitlab-ci.yml' ? after : repo.readText('.gitlab-ci.yml');
-  if (rootText === undefined) return undefined;
+  const view: RepoContext = { ...repo, read: (f) => (f === file ? { ok: true, text: after } : repo.read(f)) };
+  const root = file === '.gitlab-ci.yml' ? { ok: true as const, text: after } : repo.read('.gitlab-ci.yml');
+  if (!root.ok) return undefined;
+  const rootText = root.text;
   return checkRescan(
     analyzeGitlab('.gitlab-ci.yml', rootText, view).steps,
     targets,

@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { publishesWithOidcOnly, type WorkflowStep } from '@trustgate/core';
-import { isNpmjs, isNpmTokenVar, type RepoContext } from '../context.js';
+import { publishesWithOidcOnly, type SourceError, type WorkflowStep } from '@trustgate/core';
+import { isNpmjs, type RepoContext } from '../context.js';
+import { FileWriteError, RepositoryFiles } from '../files.js';
+import { redactText } from '../redact.js';
 import { type RepositoryScan, type ScanOptions, scanRepositoryWithContext } from '../repository.js';
-import { looksLikeSecret } from '../shell.js';
 import { fixGithubFile } from './github.js';
 import { fixGitlabFile } from './gitlab.js';
 import { type Replacement, replacementsOf, unifiedDiff } from './merge.js';
@@ -28,6 +27,12 @@ export interface FixPlan {
   /** One entry per CI file with a publishing step to move, fixed or refused. */
   files: FileFix[];
   repository: RepositoryId | null;
+  /**
+   * What the scan could not read (a file behind a link out of the repository,
+   * an include that is missing, invalid YAML…): publishing steps there were
+   * not checked, so the plan is not the whole story.
+   */
+  unchecked: SourceError[];
 }
 
 /** A publishing step that the `trusted-publishing` rule fails: npmjs, and a token or no OIDC. */
@@ -45,13 +50,15 @@ export async function planFixes(
 ): Promise<FixPlan> {
   // A scan made already (check's) is used as it is: the repository is not walked twice.
   const { facts, repo } = options.scan ?? (await scanRepositoryWithContext(dir, options));
+  const unchecked = facts.sources.flatMap((s) => (s.collector === 'repository' ? (s.errors ?? []) : []));
   const steps = facts.workflows ?? [];
   const targets = steps.filter(needsTrustedPublishing);
   const files: FileFix[] = [];
   for (const file of [...new Set(targets.map((t) => t.file))].sort()) {
     const fileTargets = targets.filter((t) => t.file === file);
     const fileSteps = steps.filter((s) => s.file === file);
-    const text = readSource(dir, file, repo);
+    const read = repo.read(file);
+    const text = read.ok ? read.text : undefined;
     const provider = fileTargets[0]!.provider;
     if (text === undefined || provider === 'circleci') {
       files.push({
@@ -63,7 +70,7 @@ export async function planFixes(
         steps: fileTargets.map((t) => t.id),
         reasons: [
           text === undefined
-            ? `${file}:1: The file could not be read again; nothing was changed.`
+            ? `${file}:1: The file could not be read again (it ${read.ok ? 'changed' : read.reason}); nothing was changed.`
             : `${file}:${fileTargets[0]!.origin.line ?? 1}: trustgate fix does not edit CircleCI configuration yet; add an OIDC-based publish by hand (npm documents CircleCI's trusted publishing).`,
         ],
         notes: [],
@@ -77,55 +84,76 @@ export async function planFixes(
         : fixGitlabFile(file, text, fileSteps, fileTargets, repo),
     );
   }
-  return { files, repository: repositoryId(dir, repo) };
+  // Reasons and notes quote the files; they pass the same redaction as the facts.
+  for (const f of files) {
+    f.reasons = f.reasons.map((r) => redactText(r));
+    f.notes = f.notes.map((n) => redactText(n));
+  }
+  return { files, repository: repositoryId(repo), unchecked };
 }
 
-function readSource(dir: string, file: string, repo: RepoContext): string | undefined {
+/**
+ * Write the fixed files, every one or none, through the path guard: a file
+ * whose real path is outside the repository (a link swapped in after the
+ * scan) is refused, and a failure puts back the files already written.
+ * Throws `FileWriteError` (one sentence, ending in what was put back).
+ */
+export function applyFixes(dir: string, fixes: FileFix[]): void {
+  const files = new RepositoryFiles(dir);
+  const done: FileFix[] = [];
   try {
-    return repo.readText(file) ?? readFileSync(path.join(dir, file), 'utf8');
-  } catch {
-    return undefined;
+    for (const f of fixes) {
+      files.write(f.file, f.after);
+      done.push(f);
+    }
+  } catch (error) {
+    const restored: string[] = [];
+    for (const f of done.reverse()) {
+      try {
+        files.write(f.file, f.before);
+        restored.push(f.file);
+      } catch {
+        // reported below: the file keeps the fix
+      }
+    }
+    if (!(error instanceof FileWriteError)) throw error;
+    const kept = done.filter((f) => !restored.includes(f.file)).map((f) => f.file);
+    throw new FileWriteError(
+      `${error.message.replace(/\.$/, '')}; ${
+        kept.length > 0
+          ? `${kept.join(', ')} could not be put back and keep${kept.length === 1 ? 's' : ''} the fix`
+          : 'no file was changed'
+      }.`,
+    );
   }
 }
 
-/** The edits of a fixed file as replacements, for SARIF `fixes`. */
+/**
+ * The edits of a fixed file as replacements, for SARIF `fixes`. Their inserted
+ * text is the file's own, so it cannot be masked; when it holds something the
+ * redaction would mask (another registry's committed token on an edited line),
+ * no replacement is offered at all.
+ */
 export function fileReplacements(fix: FileFix): Replacement[] {
-  return fix.status === 'fixed' ? replacementsOf(fix.before, fix.after) : [];
+  if (fix.status !== 'fixed') return [];
+  const replacements = replacementsOf(fix.before, fix.after);
+  return replacements.every((r) => redactText(r.text) === r.text) ? replacements : [];
 }
 
-/** The unified diff of a fixed file ('' when it is unchanged), with committed credentials masked. */
+/**
+ * The unified diff of a fixed file ('' when it is unchanged), with committed
+ * credentials masked: both sides pass the facts' redaction (line by line,
+ * lines kept in place) before they are compared.
+ */
 export function fileDiff(fix: FileFix): string {
   if (fix.status !== 'fixed' || fix.after === fix.before) return '';
-  return unifiedDiff(fix.file, fix.before, fix.after)
-    .split('\n')
-    .map((line) => (/^[-+ ]/.test(line) && !/^(---|\+\+\+) [ab]\//.test(line) ? maskLine(line) : line))
-    .join('\n');
-}
-
-/** A line of YAML or shell with credential values replaced by `***` (references stay). */
-function maskLine(line: string): string {
-  return line
-    .replace(/([a-z][a-z0-9+.-]*:\/\/)[^/\s@]*@/gi, '$1***@')
-    .replace(
-      /((?:_authToken|_auth|_password|npmAuthToken|npmAuthIdent)["']?\s*[=:\s]\s*["']?)([^\s"'$][^\s"']*)/g,
-      '$1***',
-    )
-    .replace(
-      /^([-+ ]\s*(?:- )?)([A-Za-z_][A-Za-z0-9_]*)(\s*:\s*)(["']?)([^$\s"'][^"'\n]*?)\4(\s*(?:#.*)?)$/,
-      (all, pre, key, colon, q, value, rest) =>
-        isNpmTokenVar(key) && value.trim() !== '' ? `${pre}${key}${colon}${q}***${q}${rest}` : all,
-    )
-    .replace(/[A-Za-z0-9+/=_-]{20,}/g, (word) => (looksLikeSecret(word) ? '***' : word));
+  return unifiedDiff(redactText(fix.file), redactText(fix.before), redactText(fix.after));
 }
 
 /** owner/repo from the git remote `origin`, else from package.json's `repository`. */
-function repositoryId(dir: string, repo: RepoContext): RepositoryId | null {
-  let config: string | undefined;
-  try {
-    config = readFileSync(path.join(dir, '.git', 'config'), 'utf8');
-  } catch {
-    config = undefined;
-  }
+function repositoryId(repo: RepoContext): RepositoryId | null {
+  const read = repo.read('.git/config');
+  const config = read.ok ? read.text : undefined;
   const origin = config && /\[remote "origin"\][^[]*?\burl\s*=\s*(\S+)/.exec(config)?.[1];
   const fromRemote = origin ? parseRepoUrl(origin) : null;
   if (fromRemote) return { ...fromRemote, from: 'the git remote "origin"' };

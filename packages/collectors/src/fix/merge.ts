@@ -1,5 +1,6 @@
 import { createTwoFilesPatch, diffArrays } from 'diff';
 import { parse, type ToStringOptions } from 'yaml';
+import { pushAll } from '../context.js';
 
 /** A file's lines, each with its line ending: joined, they give the text back. */
 export function splitLines(text: string): string[] {
@@ -75,7 +76,7 @@ export function carryOver(text: string, base: string, edited: string): Carried {
     const inserted: string[] = [];
     for (; i < parts.length && (parts[i]!.added || parts[i]!.removed); i++) {
       if (parts[i]!.removed) removed += parts[i]!.value.length;
-      else inserted.push(...parts[i]!.value);
+      else pushAll(inserted, parts[i]!.value);
     }
     i--;
     const start = bi;
@@ -101,11 +102,12 @@ export function carryOver(text: string, base: string, edited: string): Carried {
       tEnd = tStart;
     }
     if (tStart < cursor) return { ok: false, line: tStart + 1 };
-    out.push(...t.slice(cursor, tStart), ...inserted);
+    for (let k = cursor; k < tStart; k++) out.push(t[k]!);
+    pushAll(out, inserted);
     cursor = tEnd;
     bi = end;
   }
-  out.push(...t.slice(cursor));
+  for (let k = cursor; k < t.length; k++) out.push(t[k]!);
   return { ok: true, text: out.join('') };
 }
 
