@@ -41,6 +41,7 @@ const packages = {
   rules: ['index'],
   reporters: ['index'],
   collectors: ['index'],
+  fix: ['index'],
   cli: ['main'],
 };
 

@@ -15,7 +15,8 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileDiff, needsTrustedPublishing, planFixes, scanRepository } from '@trustgate/collectors';
+import { scanRepository } from '@trustgate/collectors';
+import { fileDiff, needsTrustedPublishing, planFixes } from '@trustgate/fix';
 import { parseDocument } from 'yaml';
 
 interface Label {

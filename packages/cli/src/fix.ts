@@ -1,18 +1,16 @@
 import path from 'node:path';
+import { FileWriteError, RepositoryError, type RepositoryScan } from '@trustgate/collectors';
+import { didYouMean, type RunResult, TrustgateError } from '@trustgate/core';
 import {
   applyFixes,
   FIXABLE_RULES,
   type FileFix,
-  FileWriteError,
   type FixPlan,
   fileDiff,
   fileReplacements,
   planFixes,
-  RepositoryError,
-  type RepositoryScan,
   type TrustTarget,
-} from '@trustgate/collectors';
-import { didYouMean, type RunResult, TrustgateError } from '@trustgate/core';
+} from '@trustgate/fix';
 import { rules } from '@trustgate/rules';
 import { helpOption, type OptionSpec, optionHelp, parseCommandArgs } from './args.js';
 

@@ -20,8 +20,9 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { fileReplacements, planFixes, scanRepository } from '@trustgate/collectors';
+import { scanRepository } from '@trustgate/collectors';
 import { runRule } from '@trustgate/core/testing';
+import { fileReplacements, planFixes } from '@trustgate/fix';
 import { rules } from '@trustgate/rules';
 import { parseDocument } from 'yaml';
 import { runCli } from './helpers.ts';

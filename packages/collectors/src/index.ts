@@ -1,22 +1,23 @@
+// For @trustgate/fix, which edits what this package reads: the repository's context and the
+// shell and GitLab analysis it plans its edits from.
+export {
+  type Analysis,
+  isNpmjs,
+  isNpmTokenVar,
+  NPMJS,
+  normalizeRegistry,
+  pushAll,
+  type RepoContext,
+  uniq,
+} from './context.js';
 export {
   FileWriteError,
   type ReadResult,
   type Refusal,
   RepositoryFiles,
 } from './files.js';
-export {
-  applyFixes,
-  FIXABLE_RULES,
-  type FileFix,
-  type FixPlan,
-  fileDiff,
-  fileReplacements,
-  needsTrustedPublishing,
-  planFixes,
-  type Replacement,
-  type RepositoryId,
-  type TrustTarget,
-} from './fix/index.js';
+export { analyzeGithub } from './github.js';
+export { analyzeGitlab } from './gitlab.js';
 export {
   createClient,
   DEFAULT_TIMEOUT_MS,

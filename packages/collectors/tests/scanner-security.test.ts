@@ -10,16 +10,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import {
-  applyFixes,
   FileWriteError,
-  fileDiff,
-  planFixes,
   RepositoryFiles,
   redactCommand,
   redactText,
   redactUrl,
   scanRepository,
 } from '@trustgate/collectors';
+// fix writes what collectors read: the path guard is tested for both here.
+import { applyFixes, fileDiff, planFixes } from '@trustgate/fix';
 import { repoWith } from './helpers.ts';
 
 /** Secrets of every shape, made at run time so that no secret scanner flags the repository. */

@@ -1,5 +1,5 @@
+import type { RepoContext } from '@trustgate/collectors';
 import type { WorkflowStep } from '@trustgate/core';
-import type { RepoContext } from '../context.js';
 
 /** The trusted publisher to configure on the registry for one publishing job. */
 export interface TrustTarget {

@@ -1,8 +1,14 @@
+import {
+  FileWriteError,
+  isNpmjs,
+  type RepoContext,
+  RepositoryFiles,
+  type RepositoryScan,
+  redactText,
+  type ScanOptions,
+  scanRepositoryWithContext,
+} from '@trustgate/collectors';
 import { publishesWithOidcOnly, type SourceError, type WorkflowStep } from '@trustgate/core';
-import { isNpmjs, type RepoContext } from '../context.js';
-import { FileWriteError, RepositoryFiles } from '../files.js';
-import { redactText } from '../redact.js';
-import { type RepositoryScan, type ScanOptions, scanRepositoryWithContext } from '../repository.js';
 import { fixGithubFile } from './github.js';
 import { fixGitlabFile } from './gitlab.js';
 import { type Replacement, replacementsOf, unifiedDiff } from './merge.js';

@@ -1,8 +1,15 @@
+import {
+  analyzeGitlab,
+  classifyPublish,
+  isNpmjs,
+  isNpmTokenVar,
+  pushAll,
+  type RepoContext,
+  splitCommands,
+  uniq,
+} from '@trustgate/collectors';
 import type { WorkflowStep } from '@trustgate/core';
 import { type Document, isMap, isScalar, isSeq, type YAMLMap } from 'yaml';
-import { isNpmjs, isNpmTokenVar, pushAll, type RepoContext, uniq } from '../context.js';
-import { analyzeGitlab } from '../gitlab.js';
-import { classifyPublish, splitCommands } from '../shell.js';
 import { checkRescan, finishEdit, type Problem, readsVar, startEdit } from './common.js';
 import { NPM_RANGE, nodeNeed, TARGET_NODE, upgradesNpm } from './node-version.js';
 import { removeTokenWrites } from './scripts.js';

@@ -1,6 +1,6 @@
+import { pushAll } from '@trustgate/collectors';
 import { createTwoFilesPatch, diffArrays } from 'diff';
 import { parse, type ToStringOptions } from 'yaml';
-import { pushAll } from '../context.js';
 
 /** A file's lines, each with its line ending: joined, they give the text back. */
 export function splitLines(text: string): string[] {

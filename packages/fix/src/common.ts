@@ -1,6 +1,6 @@
+import { isNpmjs, uniq } from '@trustgate/collectors';
 import { publishesWithOidcOnly, type WorkflowStep } from '@trustgate/core';
 import { type Document, isMap, LineCounter, parseDocument, type ToStringOptions, type YAMLMap } from 'yaml';
-import { isNpmjs, uniq } from '../context.js';
 import { carryOver, changedOutside, styleOf, UNEXPANDABLE } from './merge.js';
 import type { FileFix } from './types.js';
 

@@ -1,6 +1,5 @@
-import type { WorkflowStep } from '@trustgate/core';
-import { type Document, isAlias, isMap, isScalar, isSeq, type YAMLMap, type YAMLSeq } from 'yaml';
 import {
+  analyzeGithub,
   isNpmjs,
   isNpmTokenVar,
   NPMJS,
@@ -8,8 +7,9 @@ import {
   pushAll,
   type RepoContext,
   uniq,
-} from '../context.js';
-import { analyzeGithub } from '../github.js';
+} from '@trustgate/collectors';
+import type { WorkflowStep } from '@trustgate/core';
+import { type Document, isAlias, isMap, isScalar, isSeq, type YAMLMap, type YAMLSeq } from 'yaml';
 import { checkRescan, finishEdit, type Problem, readsVar, startEdit } from './common.js';
 import { NPM_RANGE, nodeNeed, TARGET_NODE, upgradesNpm } from './node-version.js';
 import { removeTokenWrites } from './scripts.js';

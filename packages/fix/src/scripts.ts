@@ -1,5 +1,4 @@
-import { isNpmjs, NPMJS } from '../context.js';
-import { classifyPublish, splitCommands, tokenWrites } from '../shell.js';
+import { classifyPublish, isNpmjs, NPMJS, splitCommands, tokenWrites } from '@trustgate/collectors';
 
 export interface ScriptEdit {
   script: string;
