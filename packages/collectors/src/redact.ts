@@ -83,9 +83,13 @@ export function looksLikeSecret(word: string): boolean {
   );
 }
 
-const USERINFO = /((?:[A-Za-z][A-Za-z0-9+.-]*:)?\/\/)[^\s/?#"'`<>\\]+@/g;
-const SECRET_QUERY =
-  /([?&;](?:[A-Za-z0-9_.-]*?)(?:token|auth|key|secret|password|passwd|pass|sig|signature|credential|session|code)[A-Za-z0-9_.-]*=)([^&#\s"'`]+)/gi;
+// Every pattern here runs on text a pull request writes (a 1 MiB line), so each is linear:
+// no optional prefix before a repeated class, no lazy run before an alternation.
+/** `//user:password@`: the user info of a URL with a scheme or protocol-relative; the scheme is left as it is. */
+const USERINFO = /\/\/[^\s/?#"'`<>\\]+@/g;
+/** A query parameter: its name is judged apart (`SECRET_PARAM`), so the match stays linear. */
+const QUERY_PARAM = /([?&;])([A-Za-z0-9_.-]+)=([^&#\s"'`]+)/g;
+const SECRET_PARAM = /token|auth|key|secret|password|passwd|pass|sig|signature|credential|session|code/i;
 
 /**
  * Every URL in `text` without its user info (`https://u:p@host/` → `https://host/`,
@@ -94,8 +98,10 @@ const SECRET_QUERY =
 export function redactUrl(text: string): string {
   if (!text.includes('@') && !text.includes('=')) return text;
   return text
-    .replace(USERINFO, '$1')
-    .replace(SECRET_QUERY, (all, key: string, value: string) => (isReference(value) ? all : `${key}${MASK}`));
+    .replace(USERINFO, '//')
+    .replace(QUERY_PARAM, (all, sep: string, name: string, value: string) =>
+      SECRET_PARAM.test(name) && !isReference(value) ? `${sep}${name}=${MASK}` : all,
+    );
 }
 
 /**
@@ -176,16 +182,7 @@ interface Options {
 function redactLine(line: string, options: Options, pending: Pending): { text: string; pending: Pending } {
   const depth = options.depth ?? 0;
   let text = redactUrl(line);
-  // key=value where the key names a credential (`--_auth=`, `//host/:_authToken=`, `NPM_TOKEN=`);
-  // in a command, every VAR=value.
-  text = text.replace(
-    /(^|[\s"'`;&|(-])((?:\/\/[^\s"'`=]*?:)?[A-Za-z_][A-Za-z0-9_.:-]*)(["']?\s*=(?!=)\s*["']?)([^\s"'`;&|<>=][^\s"'`;&|<>]*|)/g,
-    (all, pre: string, key: string, eq: string, value: string) => {
-      if (value === '' || isReference(value)) return all;
-      const assignment = options.command && pre !== '-' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(key);
-      return isCredentialName(key) || assignment ? `${pre}${key}${eq}${MASK}` : all;
-    },
-  );
+  text = maskAssignments(text, options.command === true);
   // Two-word forms: `--_authToken VALUE`, `npm config set //host/:_authToken VALUE`,
   // `NPM_TOKEN: VALUE`, `-H "Authorization: Bearer VALUE"`.
   const words = spans(text);
@@ -255,7 +252,7 @@ function redactLine(line: string, options: Options, pending: Pending): { text: s
         edits.push({ start: w.start, end: w.end, text: raw.slice(0, open + 1) + redacted + raw.slice(end) });
     }
   }
-  for (const e of edits.reverse()) text = text.slice(0, e.start) + e.text + text.slice(e.end);
+  text = applyEdits(text, edits);
   // Token-shaped words, wherever they stand.
   text = text
     .replace(/[A-Za-z0-9+/=_-]{20,}/g, (word) => (looksLikeSecret(word) ? MASK : word))
@@ -263,6 +260,68 @@ function redactLine(line: string, options: Options, pending: Pending): { text: s
   // Long hex is a token in a command, but a pinned commit after `@` (`uses: x/y@<sha>`).
   if (options.command) text = text.replace(/(?<![@\w])[0-9a-f]{32,}\b/gi, MASK);
   return { text, pending };
+}
+
+const KEY_CHAR = /[A-Za-z0-9_.:/@-]/;
+const VALUE_END = /[\s"'`;&|<>]/;
+
+/**
+ * `key=value` where the key names a credential (`--_auth=`, `//host/:_authToken=`,
+ * `NPM_TOKEN=`, `_auth = "…"`); in a command, every `VAR=value` too. Walks from
+ * each `=` back over its key and forward over its value: linear in the line.
+ */
+function maskAssignments(line: string, command: boolean): string {
+  const edits: { start: number; end: number }[] = [];
+  for (let eq = line.indexOf('='); eq !== -1; eq = line.indexOf('=', eq + 1)) {
+    if (line[eq + 1] === '=' || line[eq - 1] === '=' || line[eq - 1] === '!') continue;
+    let k = eq - 1;
+    while (k >= 0 && (line[k] === ' ' || line[k] === '\t')) k--;
+    if (line[k] === '"' || line[k] === "'") k--;
+    const keyEnd = k + 1;
+    while (k >= 0 && KEY_CHAR.test(line[k]!)) k--;
+    const written = line.slice(k + 1, keyEnd);
+    const key = written.replace(/^-+/, '');
+    // In a command, a word `VAR=value` (not `--flag=value`, not `?a=1`) is masked whatever VAR is.
+    const assignment =
+      command &&
+      written === key &&
+      (k < 0 || /[\s"'`;|(]/.test(line[k]!)) &&
+      /^[A-Za-z_][A-Za-z0-9_]*$/.test(key);
+    if (key === '' || !(assignment || isCredentialName(key))) continue;
+    let v = eq + 1;
+    while (v < line.length && (line[v] === ' ' || line[v] === '\t')) v++;
+    if (line[v] === '"' || line[v] === "'") v++;
+    // A reference is a name, not a secret (and is not walked: the search goes on from the next `=`).
+    if (
+      line[v] === '$' ||
+      line[v] === '%' ||
+      (line.startsWith(MASK, v) && VALUE_END.test(line[v + 3] ?? ' '))
+    )
+      continue;
+    let end = v;
+    while (end < line.length && !VALUE_END.test(line[end]!)) end++;
+    if (end === v) continue;
+    edits.push({ start: v, end });
+    // What was masked is not searched again: every character is walked once.
+    eq = end - 1;
+  }
+  return applyEdits(
+    line,
+    edits.map((e) => ({ ...e, text: MASK })),
+  );
+}
+
+/** `text` with its ranges replaced; the ranges are in order and do not overlap. One pass: linear. */
+function applyEdits(text: string, edits: { start: number; end: number; text: string }[]): string {
+  if (edits.length === 0) return text;
+  const parts: string[] = [];
+  let at = 0;
+  for (const e of edits) {
+    parts.push(text.slice(at, e.start), e.text);
+    at = e.end;
+  }
+  parts.push(text.slice(at));
+  return parts.join('');
 }
 
 /**

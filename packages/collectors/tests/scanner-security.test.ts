@@ -234,6 +234,28 @@ describe('secrets in URLs and flags reach facts and every report', () => {
     }
   });
 
+  it('redaction stays linear on hostile 256 KiB lines (a quadratic pattern would take minutes)', () => {
+    const n = 256 * 1024;
+    const lines = {
+      'letters then @': `${'a'.repeat(n)}@`,
+      'dashes then @': `${'-a'.repeat(n / 2)}@`,
+      'URLs without user info': '//a'.repeat(n / 3),
+      'query names': `?${'token'.repeat(n / 5)}=x`,
+      assignments: 'a='.repeat(n / 2),
+      'credential flags': `npm publish ${'--_authToken x '.repeat(n / 16)}`,
+      'header flags': '-H '.repeat(n / 3),
+      'unclosed expressions': '${{'.repeat(n / 3),
+    };
+    for (const [name, line] of Object.entries(lines)) {
+      for (const redact of [redactText, redactCommand, redactUrl]) {
+        const start = performance.now();
+        redact(line);
+        const ms = performance.now() - start;
+        assert.ok(ms < 3000, `${redact.name} on ${name} took ${Math.round(ms)} ms`);
+      }
+    }
+  });
+
   it('a diff that `fix` prints masks every shape on its removed, added and context lines', () => {
     const t = SHAPES.hex;
     const before = `jobs:\n  a:\n    env:\n      NPM_TOKEN: ${t}\n    steps:\n      - run: npm publish --_authToken ${t}\n      - run: curl -H "Authorization: Bearer ${t}" https://x\n`;
@@ -366,6 +388,13 @@ describe('reads and writes outside the repository through a symlinked folder', (
     const dir = repoWith({ 'big.yml': 'x'.repeat(1024 * 1024 + 1) });
     execFileSync('mkfifo', [path.join(dir, 'pipe.yml')]);
     symlinkSync('/dev/zero', path.join(dir, 'zero.yml'));
+    // A device node in the tree (where the system lets us make one): /dev/null's numbers.
+    let device = true;
+    try {
+      execFileSync('mknod', [path.join(dir, 'null.yml'), 'c', '1', '3'], { stdio: 'ignore' });
+    } catch {
+      device = false;
+    }
     const files = new RepositoryFiles(dir);
     const message = (rel: string) => {
       const r = files.read(rel);
@@ -374,6 +403,7 @@ describe('reads and writes outside the repository through a symlinked folder', (
     assert.equal(message('big.yml'), 'It is larger than 1024 KiB; not read.');
     assert.equal(message('pipe.yml'), 'It is not a regular file; not read.');
     assert.equal(message('zero.yml'), 'It is a symbolic link that points outside the repository; not read.');
+    if (device) assert.equal(message('null.yml'), 'It is not a regular file; not read.');
   });
 });
 
