@@ -273,6 +273,26 @@ exceptions:
     assert.equal(r.status, 2);
   });
 
+  it('every layer: a mistake in the file it extends and one in the policy, both in one run', () => {
+    const dir = folder({
+      'package.json': '{ "name": "app", "private": true }\n',
+      'base.yaml':
+        'apiVersion: trustgate/v1\nkind: Policy\nextends: [trustgate:recommended]\nrules:\n  no-classic-tokens: warn\n',
+      'trustgate.yaml':
+        'apiVersion: trustgate/v1\nkind: Policy\nextends: [./base.yaml]\nrules:\n  token-max-ag: error\n',
+    });
+    const r = runCli(['check'], dir);
+    assert.equal(
+      r.stderr,
+      [
+        'trustgate: base.yaml:5:22: rules.no-classic-tokens: Must be one of "error", "warning", "note", "off"; got "warn". Did you mean "warning"?',
+        'trustgate: trustgate.yaml:5:3: rules.token-max-ag: Unknown rule "token-max-ag". Did you mean "token-max-age"?',
+        '',
+      ].join('\n'),
+    );
+    assert.equal(r.status, 2);
+  });
+
   it('a value that could be a credential is not repeated', () => {
     const dir = folder({
       'package.json': '{ "name": "app", "private": true }\n',
