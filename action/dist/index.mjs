@@ -77,9 +77,9 @@ function formatDiagnostic(d) {
   }
   return d.path ? `${where2}: ${d.path}: ${d.message}` : `${where2}: ${d.message}`;
 }
-function formatPath(path19) {
+function formatPath(path20) {
   let out = "";
-  for (const seg of path19) {
+  for (const seg of path20) {
     if (typeof seg === "number") out += `[${seg}]`;
     else out += out === "" ? seg : `.${seg}`;
   }
@@ -335,13 +335,14 @@ function compareWithBaseline(result, baseline, file) {
     drift: { baseline: file, new: fresh, unchanged: findings.length - fresh, fixed, expiredSince }
   };
 }
-var LEVEL_RANK, RULE_FAILED, EXCEPTION_STALE, EXCEPTION_EXPIRING, POLICY_DOCS, ENGINE_RULES;
+var LEVEL_RANK, RULE_FAILED, SOURCE_ERROR, EXCEPTION_STALE, EXCEPTION_EXPIRING, POLICY_DOCS, ENGINE_RULES;
 var init_result = __esm({
   "packages/core/src/result.ts"() {
     "use strict";
     init_errors();
     LEVEL_RANK = { error: 3, warning: 2, note: 1, off: 0 };
     RULE_FAILED = "trustgate/rule-failed";
+    SOURCE_ERROR = "trustgate/source-error";
     EXCEPTION_STALE = "trustgate/exception-stale";
     EXCEPTION_EXPIRING = "trustgate/exception-expiring";
     POLICY_DOCS = "https://github.com/trustgate/trustgate/blob/main/docs/policy.md";
@@ -351,6 +352,14 @@ var init_result = __esm({
         level: "error",
         description: "Require every rule to run to the end; a rule that throws leaves its result unknown.",
         docs: `${POLICY_DOCS}#rules`,
+        securitySeverity: 5,
+        collections: []
+      },
+      [SOURCE_ERROR]: {
+        id: SOURCE_ERROR,
+        level: "error",
+        description: "Require every source of facts to be read in full; what could not be read is unknown, never a pass.",
+        docs: `${POLICY_DOCS}#sources`,
         securitySeverity: 5,
         collections: []
       },
@@ -422,6 +431,7 @@ async function evaluate(input) {
       if (finding) findings.push(finding);
     }
   }
+  for (const finding of sourceErrorFindings(policy, facts)) findings.push(finding);
   for (const finding of exceptionFindings(policy, now, matched)) findings.push(finding);
   findings.sort(compareFindings);
   const engineRules = Object.values(ENGINE_RULES).filter((r) => findings.some((f) => f.ruleId === r.id));
@@ -527,9 +537,8 @@ function* coverageReports(rule, facts) {
       continue;
     }
     for (const source of covering.filter((s) => !s.complete)) {
-      const errors = source.errors ?? [];
-      const first = errors[0];
-      const detail = first ? ` (${errors.length} error${errors.length === 1 ? "" : "s"}; first: ${first.entity ? `${first.entity}: ` : ""}${trimPeriod(first.message)})` : "";
+      const n = Math.max(1, source.errors?.length ?? 0);
+      const detail = ` (${n} error${n === 1 ? "" : "s"}, reported as ${SOURCE_ERROR})`;
       yield {
         subject: `collection:${collection}`,
         key: `${source.collector}:${source.target ?? ""}`,
@@ -648,6 +657,45 @@ function exceptionFindings(policy, now, matched) {
   }
   return out;
 }
+function sourceErrorFindings(policy, facts) {
+  const read = /* @__PURE__ */ new Set();
+  for (const rule of policy.rules) {
+    if (!mayReport(rule, policy)) continue;
+    for (const c of ruleCollections(rule.rule, rule.options)) read.add(c);
+  }
+  const out = [];
+  for (const source of facts.sources) {
+    if (source.complete || !source.covers.some((c) => read.has(c))) continue;
+    const name = `The ${source.collector} source${source.target ? ` for ${source.target}` : ""}`;
+    const errors = source.errors?.length ? source.errors : [{ message: "It is marked incomplete." }];
+    for (const e2 of errors) {
+      const entity = e2.entity;
+      const file = entity?.startsWith("file:") ? entity.slice(5) : void 0;
+      const subject = entity && isSubject(entity) ? entity : `source:${source.collector}${source.target ? `:${source.target}` : ""}`;
+      const finding = {
+        ruleId: SOURCE_ERROR,
+        level: "error",
+        message: file ? `${file} could not be read, so what it holds is unknown: ${sentence(e2.message)}` : `${name} did not complete${entity ? ` for ${entity}` : ""}, so what it would have collected is unknown: ${sentence(e2.message)}`,
+        subject,
+        fingerprint: fingerprint(
+          SOURCE_ERROR,
+          subject,
+          `${source.collector}
+${source.target ?? ""}
+${entity ?? ""}`
+        ),
+        helpUri: ENGINE_RULES[SOURCE_ERROR].docs
+      };
+      if (file) {
+        finding.location = { file };
+        if (e2.line !== void 0) finding.location.line = e2.line;
+        if (e2.column !== void 0) finding.location.column = e2.column;
+      }
+      out.push(finding);
+    }
+  }
+  return out;
+}
 function toLocation(report) {
   const o = report.location;
   if (!o?.file) return void 0;
@@ -687,9 +735,6 @@ function compareFindings(a, b) {
 }
 function cmp(a, b) {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-function trimPeriod(s) {
-  return s.replace(/[.\s]+$/, "");
 }
 function sentence(s) {
   const t = s.trim();
@@ -3946,8 +3991,8 @@ var require_utils = __commonJS({
       }
       return ind;
     }
-    function removeDotSegments(path19) {
-      let input = path19;
+    function removeDotSegments(path20) {
+      let input = path20;
       const output = [];
       let nextSlash = -1;
       let len = 0;
@@ -4021,11 +4066,11 @@ var require_utils = __commonJS({
       }
       return output.join("");
     }
-    function removeDotSegmentsRelative(path19) {
-      if (path19 === "" || path19[0] === "/") {
-        return removeDotSegments(path19);
+    function removeDotSegmentsRelative(path20) {
+      if (path20 === "" || path20[0] === "/") {
+        return removeDotSegments(path20);
       }
-      const segments = path19.split("/");
+      const segments = path20.split("/");
       const last = segments.length - 1;
       const output = [];
       let trailingDirectory = false;
@@ -4388,8 +4433,8 @@ var require_schemes = __commonJS({
       }
       if (wsComponent.resourceName) {
         const queryIndex = wsComponent.resourceName.indexOf("?");
-        const path19 = queryIndex === -1 ? wsComponent.resourceName : wsComponent.resourceName.slice(0, queryIndex);
-        wsComponent.path = path19 && path19 !== "/" ? path19 : void 0;
+        const path20 = queryIndex === -1 ? wsComponent.resourceName : wsComponent.resourceName.slice(0, queryIndex);
+        wsComponent.path = path20 && path20 !== "/" ? path20 : void 0;
         wsComponent.query = queryIndex === -1 ? void 0 : wsComponent.resourceName.slice(queryIndex + 1);
         wsComponent.resourceName = void 0;
       }
@@ -8708,7 +8753,7 @@ var require_braces = __commonJS({
 var require_constants2 = __commonJS({
   "node_modules/.pnpm/picomatch@2.3.2/node_modules/picomatch/lib/constants.js"(exports, module) {
     "use strict";
-    var path19 = __require("path");
+    var path20 = __require("path");
     var WIN_SLASH = "\\\\/";
     var WIN_NO_SLASH = `[^${WIN_SLASH}]`;
     var DEFAULT_MAX_EXTGLOB_RECURSION = 0;
@@ -8882,7 +8927,7 @@ var require_constants2 = __commonJS({
       /* | */
       CHAR_ZERO_WIDTH_NOBREAK_SPACE: 65279,
       /* \uFEFF */
-      SEP: path19.sep,
+      SEP: path20.sep,
       /**
        * Create EXTGLOB_CHARS
        */
@@ -8909,7 +8954,7 @@ var require_constants2 = __commonJS({
 var require_utils3 = __commonJS({
   "node_modules/.pnpm/picomatch@2.3.2/node_modules/picomatch/lib/utils.js"(exports) {
     "use strict";
-    var path19 = __require("path");
+    var path20 = __require("path");
     var win32 = process.platform === "win32";
     var {
       REGEX_BACKSLASH,
@@ -8938,7 +8983,7 @@ var require_utils3 = __commonJS({
       if (options && typeof options.windows === "boolean") {
         return options.windows;
       }
-      return win32 === true || path19.sep === "\\";
+      return win32 === true || path20.sep === "\\";
     };
     exports.escapeLast = (input, char, lastIdx) => {
       const idx = input.lastIndexOf(char, lastIdx);
@@ -10302,7 +10347,7 @@ var require_parse2 = __commonJS({
 var require_picomatch = __commonJS({
   "node_modules/.pnpm/picomatch@2.3.2/node_modules/picomatch/lib/picomatch.js"(exports, module) {
     "use strict";
-    var path19 = __require("path");
+    var path20 = __require("path");
     var scan = require_scan();
     var parse3 = require_parse2();
     var utils = require_utils3();
@@ -10387,7 +10432,7 @@ var require_picomatch = __commonJS({
     };
     picomatch.matchBase = (input, glob, options, posix = utils.isWindows(options)) => {
       const regex = glob instanceof RegExp ? glob : picomatch.makeRe(glob, options);
-      return regex.test(path19.basename(input));
+      return regex.test(path20.basename(input));
     };
     picomatch.isMatch = (str, patterns, options) => picomatch(patterns, options)(str);
     picomatch.parse = (pattern, options) => {
@@ -10685,17 +10730,17 @@ var require_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    function visit_(key, node, visitor, path19) {
-      const ctrl = callVisitor(key, node, visitor, path19);
+    function visit_(key, node, visitor, path20) {
+      const ctrl = callVisitor(key, node, visitor, path20);
       if (identity2.isNode(ctrl) || identity2.isPair(ctrl)) {
-        replaceNode(key, path19, ctrl);
-        return visit_(key, ctrl, visitor, path19);
+        replaceNode(key, path20, ctrl);
+        return visit_(key, ctrl, visitor, path20);
       }
       if (typeof ctrl !== "symbol") {
         if (identity2.isCollection(node)) {
-          path19 = Object.freeze(path19.concat(node));
+          path20 = Object.freeze(path20.concat(node));
           for (let i = 0; i < node.items.length; ++i) {
-            const ci = visit_(i, node.items[i], visitor, path19);
+            const ci = visit_(i, node.items[i], visitor, path20);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -10706,13 +10751,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity2.isPair(node)) {
-          path19 = Object.freeze(path19.concat(node));
-          const ck = visit_("key", node.key, visitor, path19);
+          path20 = Object.freeze(path20.concat(node));
+          const ck = visit_("key", node.key, visitor, path20);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = visit_("value", node.value, visitor, path19);
+          const cv = visit_("value", node.value, visitor, path20);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -10733,17 +10778,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node, visitor, path19) {
-      const ctrl = await callVisitor(key, node, visitor, path19);
+    async function visitAsync_(key, node, visitor, path20) {
+      const ctrl = await callVisitor(key, node, visitor, path20);
       if (identity2.isNode(ctrl) || identity2.isPair(ctrl)) {
-        replaceNode(key, path19, ctrl);
-        return visitAsync_(key, ctrl, visitor, path19);
+        replaceNode(key, path20, ctrl);
+        return visitAsync_(key, ctrl, visitor, path20);
       }
       if (typeof ctrl !== "symbol") {
         if (identity2.isCollection(node)) {
-          path19 = Object.freeze(path19.concat(node));
+          path20 = Object.freeze(path20.concat(node));
           for (let i = 0; i < node.items.length; ++i) {
-            const ci = await visitAsync_(i, node.items[i], visitor, path19);
+            const ci = await visitAsync_(i, node.items[i], visitor, path20);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -10754,13 +10799,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity2.isPair(node)) {
-          path19 = Object.freeze(path19.concat(node));
-          const ck = await visitAsync_("key", node.key, visitor, path19);
+          path20 = Object.freeze(path20.concat(node));
+          const ck = await visitAsync_("key", node.key, visitor, path20);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = await visitAsync_("value", node.value, visitor, path19);
+          const cv = await visitAsync_("value", node.value, visitor, path20);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -10787,23 +10832,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node, visitor, path19) {
+    function callVisitor(key, node, visitor, path20) {
       if (typeof visitor === "function")
-        return visitor(key, node, path19);
+        return visitor(key, node, path20);
       if (identity2.isMap(node))
-        return visitor.Map?.(key, node, path19);
+        return visitor.Map?.(key, node, path20);
       if (identity2.isSeq(node))
-        return visitor.Seq?.(key, node, path19);
+        return visitor.Seq?.(key, node, path20);
       if (identity2.isPair(node))
-        return visitor.Pair?.(key, node, path19);
+        return visitor.Pair?.(key, node, path20);
       if (identity2.isScalar(node))
-        return visitor.Scalar?.(key, node, path19);
+        return visitor.Scalar?.(key, node, path20);
       if (identity2.isAlias(node))
-        return visitor.Alias?.(key, node, path19);
+        return visitor.Alias?.(key, node, path20);
       return void 0;
     }
-    function replaceNode(key, path19, node) {
-      const parent = path19[path19.length - 1];
+    function replaceNode(key, path20, node) {
+      const parent = path20[path20.length - 1];
       if (identity2.isCollection(parent)) {
         parent.items[key] = node;
       } else if (identity2.isPair(parent)) {
@@ -11415,10 +11460,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity2 = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema, path19, value) {
+    function collectionFromPath(schema, path20, value) {
       let v = value;
-      for (let i = path19.length - 1; i >= 0; --i) {
-        const k = path19[i];
+      for (let i = path20.length - 1; i >= 0; --i) {
+        const k = path20[i];
         if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a = [];
           a[k] = v;
@@ -11437,7 +11482,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path19) => path19 == null || typeof path19 === "object" && !!path19[Symbol.iterator]().next().done;
+    var isEmptyPath = (path20) => path20 == null || typeof path20 === "object" && !!path20[Symbol.iterator]().next().done;
     var Collection = class extends Node.NodeBase {
       constructor(type, schema) {
         super(type);
@@ -11467,11 +11512,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path19, value) {
-        if (isEmptyPath(path19))
+      addIn(path20, value) {
+        if (isEmptyPath(path20))
           this.add(value);
         else {
-          const [key, ...rest] = path19;
+          const [key, ...rest] = path20;
           const node = this.get(key, true);
           if (identity2.isCollection(node))
             node.addIn(rest, value);
@@ -11485,8 +11530,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path19) {
-        const [key, ...rest] = path19;
+      deleteIn(path20) {
+        const [key, ...rest] = path20;
         if (rest.length === 0)
           return this.delete(key);
         const node = this.get(key, true);
@@ -11500,8 +11545,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path19, keepScalar) {
-        const [key, ...rest] = path19;
+      getIn(path20, keepScalar) {
+        const [key, ...rest] = path20;
         const node = this.get(key, true);
         if (rest.length === 0)
           return !keepScalar && identity2.isScalar(node) ? node.value : node;
@@ -11519,8 +11564,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path19) {
-        const [key, ...rest] = path19;
+      hasIn(path20) {
+        const [key, ...rest] = path20;
         if (rest.length === 0)
           return this.has(key);
         const node = this.get(key, true);
@@ -11530,8 +11575,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path19, value) {
-        const [key, ...rest] = path19;
+      setIn(path20, value) {
+        const [key, ...rest] = path20;
         if (rest.length === 0) {
           this.set(key, value);
         } else {
@@ -14046,9 +14091,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path19, value) {
+      addIn(path20, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path19, value);
+          this.contents.addIn(path20, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -14123,14 +14168,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path19) {
-        if (Collection.isEmptyPath(path19)) {
+      deleteIn(path20) {
+        if (Collection.isEmptyPath(path20)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path19) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path20) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -14145,10 +14190,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path19, keepScalar) {
-        if (Collection.isEmptyPath(path19))
+      getIn(path20, keepScalar) {
+        if (Collection.isEmptyPath(path20))
           return !keepScalar && identity2.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity2.isCollection(this.contents) ? this.contents.getIn(path19, keepScalar) : void 0;
+        return identity2.isCollection(this.contents) ? this.contents.getIn(path20, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -14159,10 +14204,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path19) {
-        if (Collection.isEmptyPath(path19))
+      hasIn(path20) {
+        if (Collection.isEmptyPath(path20))
           return this.contents !== void 0;
-        return identity2.isCollection(this.contents) ? this.contents.hasIn(path19) : false;
+        return identity2.isCollection(this.contents) ? this.contents.hasIn(path20) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -14179,13 +14224,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path19, value) {
-        if (Collection.isEmptyPath(path19)) {
+      setIn(path20, value) {
+        if (Collection.isEmptyPath(path20)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, Array.from(path19), value);
+          this.contents = Collection.collectionFromPath(this.schema, Array.from(path20), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path19, value);
+          this.contents.setIn(path20, value);
         }
       }
       /**
@@ -16146,9 +16191,9 @@ var require_cst_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    visit.itemAtPath = (cst, path19) => {
+    visit.itemAtPath = (cst, path20) => {
       let item = cst;
-      for (const [field, index] of path19) {
+      for (const [field, index] of path20) {
         const tok = item?.[field];
         if (tok && "items" in tok) {
           item = tok.items[index];
@@ -16157,23 +16202,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit.parentCollection = (cst, path19) => {
-      const parent = visit.itemAtPath(cst, path19.slice(0, -1));
-      const field = path19[path19.length - 1][0];
+    visit.parentCollection = (cst, path20) => {
+      const parent = visit.itemAtPath(cst, path20.slice(0, -1));
+      const field = path20[path20.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path19, item, visitor) {
-      let ctrl = visitor(item, path19);
+    function _visit(path20, item, visitor) {
+      let ctrl = visitor(item, path20);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item[field];
         if (token && "items" in token) {
           for (let i = 0; i < token.items.length; ++i) {
-            const ci = _visit(Object.freeze(path19.concat([[field, i]])), token.items[i], visitor);
+            const ci = _visit(Object.freeze(path20.concat([[field, i]])), token.items[i], visitor);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -16184,10 +16229,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item, path19);
+            ctrl = ctrl(item, path20);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path19) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path20) : ctrl;
     }
     exports.visit = visit;
   }
@@ -18348,12 +18393,17 @@ function explainErrors(errors) {
   if (out.length > MAX_PROBLEMS) {
     const rest = out.length - MAX_PROBLEMS;
     out.length = MAX_PROBLEMS;
-    out.push({ path: [], atKey: false, message: `And ${rest} more problem${rest === 1 ? "" : "s"}.` });
+    out.push({
+      path: [],
+      atKey: false,
+      message: `And ${rest} more problem${rest === 1 ? "" : "s"}.`,
+      more: true
+    });
   }
   return out;
 }
 function explainOne(e2) {
-  const path19 = parsePointer(e2.instancePath);
+  const path20 = parsePointer(e2.instancePath);
   const params = e2.params;
   switch (e2.keyword) {
     case "additionalProperties": {
@@ -18361,47 +18411,65 @@ function explainOne(e2) {
       const known = Object.keys(e2.parentSchema?.properties ?? {});
       const allowed = known.length > 0 ? ` Allowed keys: ${known.join(", ")}.` : "";
       const hint = didYouMean(name, known);
-      return { path: [...path19, name], atKey: true, message: `Unknown key "${name}".${hint || allowed}` };
+      return { path: [...path20, name], atKey: true, message: `Unknown key "${name}".${hint || allowed}` };
     }
     case "required":
-      return { path: path19, atKey: false, message: `Missing required key "${String(params.missingProperty)}".` };
+      return { path: path20, atKey: false, message: `Missing required key "${String(params.missingProperty)}".` };
     case "enum": {
       const allowed = params.allowedValues.filter((v) => v !== null).map(String);
       const hint = typeof e2.data === "string" ? didYouMean(e2.data, allowed) : "";
       return {
-        path: path19,
+        path: path20,
         atKey: false,
-        message: `Must be one of ${allowed.map((v) => `"${v}"`).join(", ")}.${hint}`
+        message: `Must be one of ${allowed.map((v) => `"${v}"`).join(", ")}${got(e2.data)}.${hint}`
       };
     }
     case "const":
-      return { path: path19, atKey: false, message: `Must be ${JSON.stringify(params.allowedValue)}.` };
+      return { path: path20, atKey: false, message: `Must be ${JSON.stringify(params.allowedValue)}.` };
     case "type":
-      return { path: path19, atKey: false, message: `Must be ${joinOr(String(params.type).split(","))}.` };
+      return {
+        path: path20,
+        atKey: false,
+        message: `Must be ${joinOr(String(params.type).split(","))}${got(e2.data)}.`
+      };
     case "format":
-      return { path: path19, atKey: false, message: formatMessage(String(params.format)) };
+      return {
+        path: path20,
+        atKey: false,
+        message: formatMessage(String(params.format)).replace(/\.$/, `${got(e2.data)}.`)
+      };
     case "anyOf":
     case "oneOf":
-      return { path: path19, atKey: false, message: capitalize(e2.summary ?? "does not match any allowed form.") };
+      return { path: path20, atKey: false, message: capitalize(e2.summary ?? "does not match any allowed form.") };
     case "minItems":
       return {
-        path: path19,
+        path: path20,
         atKey: false,
         message: `Must have at least ${String(params.limit)} item${params.limit === 1 ? "" : "s"}.`
       };
     case "uniqueItems":
-      return { path: path19, atKey: false, message: "Must not list the same item twice." };
+      return { path: path20, atKey: false, message: "Must not list the same item twice." };
     case "minLength":
       return {
-        path: path19,
+        path: path20,
         atKey: false,
         message: params.limit === 1 ? "Must not be empty." : `${capitalize(e2.message ?? "")}.`
       };
     case "minProperties":
-      return { path: path19, atKey: false, message: "Must not be empty." };
+      return { path: path20, atKey: false, message: "Must not be empty." };
     default:
-      return { path: path19, atKey: false, message: `${capitalize(e2.message ?? "is invalid")}.` };
+      return { path: path20, atKey: false, message: `${capitalize(e2.message ?? "is invalid")}.` };
   }
+}
+function got(value) {
+  if (typeof value === "number" || typeof value === "boolean" || value === null)
+    return `; got ${String(value)}`;
+  if (Array.isArray(value)) return "; got a list";
+  if (typeof value === "object") return "; got a mapping";
+  if (typeof value !== "string") return "";
+  if (value.length > 40 || /[^\x20-\x7e]/.test(value)) return "";
+  if (/^(npm_|gh[a-z]_|glpat-|github_pat_)/i.test(value) || /[A-Za-z0-9+/=_-]{20,}/.test(value)) return "";
+  return `; got ${JSON.stringify(value)}`;
 }
 function formatMessage(format) {
   switch (format) {
@@ -18442,7 +18510,7 @@ var init_schema = __esm({
     linearRegExp.code = "linearRegExp";
     hashes = /* @__PURE__ */ new WeakMap();
     generated = /* @__PURE__ */ new Map();
-    MAX_PROBLEMS = 10;
+    MAX_PROBLEMS = 50;
     TYPE_NAMES = {
       string: "a string",
       number: "a number",
@@ -18671,6 +18739,125 @@ function lineColumn(text4, offset) {
   }
   return { line: line2, column: offset - last };
 }
+function pathKey(path20) {
+  return path20.join("\0");
+}
+function jsonPathOffsets(text4, wanted) {
+  const found = /* @__PURE__ */ new Map();
+  if (wanted.size === 0) return found;
+  const prefixes = /* @__PURE__ */ new Set();
+  for (const w of wanted) {
+    const parts = w === "" ? [] : w.split("\0");
+    for (let i2 = 0; i2 <= parts.length; i2++) prefixes.add(parts.slice(0, i2).join("\0"));
+  }
+  let i = 0;
+  const n = text4.length;
+  const ws = () => {
+    for (; ; ) {
+      const c = text4.charCodeAt(i);
+      if (c === 32 || c === 10 || c === 13 || c === 9) i++;
+      else return;
+    }
+  };
+  const string = () => {
+    const start = ++i;
+    for (; ; ) {
+      const q = text4.indexOf('"', i);
+      if (q === -1) {
+        i = n;
+        return text4.slice(start);
+      }
+      let slashes = 0;
+      for (let j = q - 1; j >= start && text4.charCodeAt(j) === 92; j--) slashes++;
+      i = q + 1;
+      if (slashes % 2 === 0) return text4.slice(start, q);
+    }
+  };
+  const skip = () => {
+    let depth = 0;
+    while (i < n) {
+      const c = text4.charCodeAt(i);
+      if (c === 34) string();
+      else if (c === 123 || c === 91) {
+        depth++;
+        i++;
+      } else if (c === 125 || c === 93) {
+        if (depth === 0) return;
+        depth--;
+        i++;
+        if (depth === 0) return;
+      } else if (c === 44 && depth === 0) return;
+      else i++;
+    }
+  };
+  const value = (key, keyAt) => {
+    ws();
+    if (wanted.has(key)) found.set(key, { key: keyAt, value: i });
+    if (found.size === wanted.size) return;
+    if (!prefixes.has(key)) {
+      skip();
+      return;
+    }
+    const c = text4.charCodeAt(i);
+    if (c === 123) {
+      i++;
+      for (; ; ) {
+        ws();
+        if (text4.charCodeAt(i) === 125 || i >= n) {
+          i++;
+          return;
+        }
+        if (text4.charCodeAt(i) === 44) {
+          i++;
+          continue;
+        }
+        const at = i;
+        const raw = string();
+        const name = raw.includes("\\") ? JSON.parse(`"${raw}"`) : raw;
+        ws();
+        i++;
+        value(key === "" ? name : `${key}\0${name}`, at);
+        if (found.size === wanted.size) return;
+      }
+    } else if (c === 91) {
+      i++;
+      for (let index = 0; ; ) {
+        ws();
+        if (text4.charCodeAt(i) === 93 || i >= n) {
+          i++;
+          return;
+        }
+        if (text4.charCodeAt(i) === 44) {
+          i++;
+          continue;
+        }
+        const at = i;
+        value(key === "" ? String(index) : `${key}\0${index}`, at);
+        index++;
+        if (found.size === wanted.size) return;
+      }
+    } else skip();
+  };
+  value("", 0);
+  return found;
+}
+function lineColumns(text4, offsets) {
+  const sorted = [...new Set(offsets)].sort((a, b) => a - b);
+  const out = /* @__PURE__ */ new Map();
+  let line2 = 1;
+  let last = -1;
+  let at = 0;
+  for (const offset of sorted) {
+    for (; at < offset && at < text4.length; at++) {
+      if (text4.charCodeAt(at) === 10) {
+        line2++;
+        last = at;
+      }
+    }
+    out.set(offset, { line: line2, column: offset - last });
+  }
+  return out;
+}
 var JsonSyntax;
 var init_json_position = __esm({
   "packages/core/src/json-position.ts"() {
@@ -18832,120 +19019,6 @@ var init_schemas = __esm({
   }
 });
 
-// packages/core/src/yaml-source.ts
-function yamlScript() {
-  try {
-    return loadScript(new URL("./vendor/yaml.js", import.meta.url))?.exports;
-  } catch {
-    return void 0;
-  }
-}
-function parseYamlSource(text4, file, code = "E_YAML") {
-  const lines = new yaml2.LineCounter();
-  const doc = yaml2.parseDocument(text4, {
-    lineCounter: lines,
-    prettyErrors: false,
-    uniqueKeys: true,
-    keepSourceTokens: false,
-    strict: true
-  });
-  if (doc.errors.length > 0) {
-    const diagnostics = doc.errors.slice(0, 5).map((e2) => {
-      const pos = lines.linePos(e2.pos[0]);
-      return {
-        file,
-        line: pos.line,
-        column: pos.col,
-        message: `Invalid YAML: ${yamlMessage(e2.code)}`
-      };
-    });
-    throw new InputError(code, diagnostics);
-  }
-  return { file, doc, lines };
-}
-function toData(source) {
-  try {
-    return source.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const aliases = /alias/i.test(message);
-    throw new InputError("E_YAML", [
-      {
-        file: source.file,
-        line: 1,
-        column: 1,
-        message: aliases ? `Invalid YAML: the document expands aliases too often (more than ${MAX_ALIAS_COUNT}); this looks like an alias bomb.` : "Invalid YAML: the document could not be read."
-      }
-    ]);
-  }
-}
-function yamlMessage(code) {
-  return YAML_MESSAGES[code] ?? `${code.toLowerCase().replaceAll("_", " ")}.`;
-}
-function locate(source, path19, key = false) {
-  let node = source.doc.contents;
-  let keyNode;
-  let found = isNodeLike(node) ? node : void 0;
-  for (let i = 0; i < path19.length; i++) {
-    const seg = path19[i];
-    keyNode = void 0;
-    if (yaml2.isMap(node)) {
-      const pair = node.items.find(
-        (p) => (yaml2.isScalar(p.key) ? String(p.key.value) : String(p.key)) === String(seg)
-      );
-      if (!pair) break;
-      keyNode = isNodeLike(pair.key) ? pair.key : void 0;
-      node = pair.value;
-      found = isNodeLike(node) ? node : keyNode ?? found;
-    } else if (yaml2.isSeq(node) && typeof seg === "number") {
-      node = node.items[seg];
-      if (!isNodeLike(node)) break;
-      found = node;
-    } else {
-      break;
-    }
-    if (i === path19.length - 1 && key && keyNode) found = keyNode;
-  }
-  const offset = found?.range?.[0] ?? 0;
-  const pos = source.lines.linePos(offset);
-  return { line: pos.line, column: pos.col };
-}
-function isNodeLike(value) {
-  return typeof value === "object" && value !== null && "range" in value;
-}
-function diagnosticAt(source, path19, message, options = {}) {
-  const pos = locate(source, path19, options.key ?? false);
-  const d = { file: source.file, line: pos.line, column: pos.column, message };
-  if (options.pathText !== void 0) d.path = options.pathText;
-  return d;
-}
-var yaml2, MAX_ALIAS_COUNT, YAML_MESSAGES;
-var init_yaml_source = __esm({
-  "packages/core/src/yaml-source.ts"() {
-    "use strict";
-    init_bundled_deps();
-    init_code_cache();
-    init_errors();
-    yaml2 = yamlScript() ?? __trustgateBundled("yaml");
-    MAX_ALIAS_COUNT = 100;
-    YAML_MESSAGES = {
-      DUPLICATE_KEY: "a key appears twice in the same mapping.",
-      TAB_AS_INDENT: "tabs are not allowed for indentation; use spaces.",
-      BAD_INDENT: "the indentation is inconsistent.",
-      MISSING_CHAR: "a closing quote or bracket is missing.",
-      MULTIPLE_DOCS: "the file holds more than one YAML document; use one.",
-      BLOCK_AS_IMPLICIT_KEY: "a block value is used as a key; check the indentation.",
-      MULTILINE_IMPLICIT_KEY: "a key runs over more than one line; check the indentation or a missing colon.",
-      UNEXPECTED_TOKEN: "unexpected text here; check the indentation and quoting.",
-      BAD_SCALAR_START: "a value starts with a character that needs quotes.",
-      BAD_ALIAS: "an alias (*name) names no anchor.",
-      BLOCK_IN_FLOW: "a block value is inside a flow collection ([...] or {...}).",
-      TAG_RESOLVE_FAILED: "a tag (!name) could not be resolved.",
-      BAD_DQ_ESCAPE: "a double-quoted string has an invalid escape."
-    };
-  }
-});
-
 // packages/core/src/facts-load.ts
 import { isUtf8 } from "node:buffer";
 function factsValidators() {
@@ -19017,12 +19090,12 @@ function checkFacts(data2, file, text4) {
   const errors = validateByParts(factsValidators(), data2);
   if (errors) {
     const problems = explainErrors(errors);
-    const source = text4 === void 0 ? void 0 : safeYaml(text4, file);
-    const diagnostics = problems.map((p) => {
+    const at = text4 === void 0 ? void 0 : positions(text4, problems);
+    const diagnostics = problems.map((p, i) => {
       const d = { file, message: p.message };
       if (p.path.length > 0) d.path = jsonPath(p.path);
-      if (source) {
-        const pos = locate(source, p.path, p.atKey);
+      const pos = p.more ? void 0 : at?.[i];
+      if (pos) {
         d.line = pos.line;
         d.column = pos.column;
       }
@@ -19034,15 +19107,22 @@ function checkFacts(data2, file, text4) {
   checkUniqueIds(facts, file);
   return complete(facts);
 }
-function safeYaml(text4, file) {
-  try {
-    return parseYamlSource(text4, file);
-  } catch {
-    return void 0;
-  }
+function positions(text4, problems) {
+  const wanted = /* @__PURE__ */ new Set();
+  for (const p of problems) for (let i = 0; i <= p.path.length; i++) wanted.add(pathKey(p.path.slice(0, i)));
+  const found = jsonPathOffsets(text4, wanted);
+  const offsets = problems.map((p) => {
+    for (let i = p.path.length; i >= 0; i--) {
+      const hit = found.get(pathKey(p.path.slice(0, i)));
+      if (hit) return i === p.path.length && p.atKey ? hit.key : hit.value;
+    }
+    return 0;
+  });
+  const lines = lineColumns(text4, offsets);
+  return offsets.map((o) => lines.get(o));
 }
-function jsonPath(path19) {
-  return path19.map((s, i) => typeof s === "number" ? `[${s}]` : i === 0 ? s : `.${s}`).join("");
+function jsonPath(path20) {
+  return path20.map((s, i) => typeof s === "number" ? `[${s}]` : i === 0 ? s : `.${s}`).join("");
 }
 function checkUniqueIds(facts, file) {
   for (const name of COLLECTIONS) {
@@ -19106,7 +19186,6 @@ var init_facts_load = __esm({
     init_read_input();
     init_schema();
     init_schemas();
-    init_yaml_source();
     validators = generatedFactsValidators(loadSchema("facts.schema.json"));
   }
 });
@@ -19271,37 +19350,37 @@ function unsupportedPatterns(schema) {
   const todo = [{ node: schema, path: [] }];
   const isObject2 = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
   while (todo.length > 0) {
-    const { node, path: path19 } = todo.pop();
+    const { node, path: path20 } = todo.pop();
     if (!isObject2(node)) continue;
     if (typeof node.pattern === "string") {
       const message = patternProblem(node.pattern);
-      if (message) out.push({ path: [...path19, "pattern"], message });
+      if (message) out.push({ path: [...path20, "pattern"], message });
     }
     if (isObject2(node.patternProperties)) {
       for (const key of Object.keys(node.patternProperties)) {
         const message = patternProblem(key);
-        if (message) out.push({ path: [...path19, "patternProperties", key], message });
+        if (message) out.push({ path: [...path20, "patternProperties", key], message });
       }
     }
-    for (const k of ONE_SCHEMA) if (k in node) todo.push({ node: node[k], path: [...path19, k] });
+    for (const k of ONE_SCHEMA) if (k in node) todo.push({ node: node[k], path: [...path20, k] });
     for (const k of SCHEMA_LISTS) {
       const v = node[k];
       if (Array.isArray(v)) {
-        for (let i = 0; i < v.length; i++) todo.push({ node: v[i], path: [...path19, k, i] });
-      } else if (k === "items") todo.push({ node: v, path: [...path19, k] });
+        for (let i = 0; i < v.length; i++) todo.push({ node: v[i], path: [...path20, k, i] });
+      } else if (k === "items") todo.push({ node: v, path: [...path20, k] });
     }
     for (const k of SCHEMA_MAPS) {
       const v = node[k];
       if (isObject2(v))
-        for (const [name, sub] of Object.entries(v)) todo.push({ node: sub, path: [...path19, k, name] });
+        for (const [name, sub] of Object.entries(v)) todo.push({ node: sub, path: [...path20, k, name] });
     }
   }
   return out.sort((a, b) => a.path.join("\0") < b.path.join("\0") ? -1 : 1);
 }
 function renderTemplate(template, entity) {
-  return template.replace(/\{\{\s*([\w.]+)\s*\}\}/g, (_, path19) => {
+  return template.replace(/\{\{\s*([\w.]+)\s*\}\}/g, (_, path20) => {
     let v = entity;
-    for (const key of path19.split("."))
+    for (const key of path20.split("."))
       v = v !== null && typeof v === "object" ? v[key] : void 0;
     if (v === void 0 || v === null) return "(none)";
     return Array.isArray(v) ? v.join(", ") : typeof v === "object" ? JSON.stringify(v) : String(v);
@@ -19409,6 +19488,120 @@ var init_plugin_files = __esm({
   }
 });
 
+// packages/core/src/yaml-source.ts
+function yamlScript() {
+  try {
+    return loadScript(new URL("./vendor/yaml.js", import.meta.url))?.exports;
+  } catch {
+    return void 0;
+  }
+}
+function parseYamlSource(text4, file, code = "E_YAML") {
+  const lines = new yaml2.LineCounter();
+  const doc = yaml2.parseDocument(text4, {
+    lineCounter: lines,
+    prettyErrors: false,
+    uniqueKeys: true,
+    keepSourceTokens: false,
+    strict: true
+  });
+  if (doc.errors.length > 0) {
+    const diagnostics = doc.errors.slice(0, 5).map((e2) => {
+      const pos = lines.linePos(e2.pos[0]);
+      return {
+        file,
+        line: pos.line,
+        column: pos.col,
+        message: `Invalid YAML: ${yamlMessage(e2.code)}`
+      };
+    });
+    throw new InputError(code, diagnostics);
+  }
+  return { file, doc, lines };
+}
+function toData(source) {
+  try {
+    return source.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const aliases = /alias/i.test(message);
+    throw new InputError("E_YAML", [
+      {
+        file: source.file,
+        line: 1,
+        column: 1,
+        message: aliases ? `Invalid YAML: the document expands aliases too often (more than ${MAX_ALIAS_COUNT}); this looks like an alias bomb.` : "Invalid YAML: the document could not be read."
+      }
+    ]);
+  }
+}
+function yamlMessage(code) {
+  return YAML_MESSAGES[code] ?? `${code.toLowerCase().replaceAll("_", " ")}.`;
+}
+function locate(source, path20, key = false) {
+  let node = source.doc.contents;
+  let keyNode;
+  let found = isNodeLike(node) ? node : void 0;
+  for (let i = 0; i < path20.length; i++) {
+    const seg = path20[i];
+    keyNode = void 0;
+    if (yaml2.isMap(node)) {
+      const pair = node.items.find(
+        (p) => (yaml2.isScalar(p.key) ? String(p.key.value) : String(p.key)) === String(seg)
+      );
+      if (!pair) break;
+      keyNode = isNodeLike(pair.key) ? pair.key : void 0;
+      node = pair.value;
+      found = isNodeLike(node) ? node : keyNode ?? found;
+    } else if (yaml2.isSeq(node) && typeof seg === "number") {
+      node = node.items[seg];
+      if (!isNodeLike(node)) break;
+      found = node;
+    } else {
+      break;
+    }
+    if (i === path20.length - 1 && key && keyNode) found = keyNode;
+  }
+  const offset = found?.range?.[0] ?? 0;
+  const pos = source.lines.linePos(offset);
+  return { line: pos.line, column: pos.col };
+}
+function isNodeLike(value) {
+  return typeof value === "object" && value !== null && "range" in value;
+}
+function diagnosticAt(source, path20, message, options = {}) {
+  const pos = locate(source, path20, options.key ?? false);
+  const d = { file: source.file, line: pos.line, column: pos.column, message };
+  if (options.pathText !== void 0) d.path = options.pathText;
+  return d;
+}
+var yaml2, MAX_ALIAS_COUNT, YAML_MESSAGES;
+var init_yaml_source = __esm({
+  "packages/core/src/yaml-source.ts"() {
+    "use strict";
+    init_bundled_deps();
+    init_code_cache();
+    init_errors();
+    yaml2 = yamlScript() ?? __trustgateBundled("yaml");
+    MAX_ALIAS_COUNT = 100;
+    YAML_MESSAGES = {
+      DUPLICATE_KEY: "a key appears twice in the same mapping.",
+      TAB_AS_INDENT: "tabs are not allowed for indentation; use spaces.",
+      BAD_INDENT: "the indentation is inconsistent.",
+      MISSING_CHAR: "a closing quote or bracket is missing.",
+      MULTIPLE_DOCS: "the file holds more than one YAML document; use one.",
+      BLOCK_AS_IMPLICIT_KEY: "a block value is used as a key; check the indentation.",
+      MULTILINE_IMPLICIT_KEY: "a key runs over more than one line; check the indentation or a missing colon.",
+      UNEXPECTED_TOKEN: "unexpected text here; check the indentation and quoting.",
+      BAD_SCALAR_START: "a value starts with a character that needs quotes.",
+      BAD_ALIAS: "an alias (*name) names no anchor.",
+      BLOCK_IN_FLOW: "a block value is inside a flow collection ([...] or {...}).",
+      TAG_RESOLVE_FAILED: "a tag (!name) could not be resolved.",
+      BAD_DQ_ESCAPE: "a double-quoted string has an invalid escape."
+    };
+  }
+});
+
 // packages/core/src/policy.ts
 import { existsSync, readdirSync } from "node:fs";
 import { createRequire as createRequire4 } from "node:module";
@@ -19417,15 +19610,54 @@ async function loadPolicy(target, options) {
   const cwd = options.cwd ?? process.cwd();
   const layers = [];
   const top = resolveTarget(target, cwd, options, void 0);
-  collectLayers(top, options, cwd, layers, []);
-  let allowed;
-  const allowList = options.allowPlugins && (() => allowed ??= resolveAllowList(options.allowPlugins, cwd));
-  for (const layer of layers) layer.plugins = await loadPlugins(layer, options, cwd, allowList);
-  const main2 = layers[layers.length - 1];
-  return merge(layers, options.rules, {
-    name: main2.doc.name ?? (target.startsWith(PRESET_PREFIX) ? target : path3.basename(target)),
-    file: target.startsWith(PRESET_PREFIX) ? target : display(top, cwd)
-  });
+  const deferred = [];
+  try {
+    collectLayers(top, options, cwd, layers, [], void 0, deferred);
+    let allowed;
+    const allowList = options.allowPlugins && (() => allowed ??= resolveAllowList(options.allowPlugins, cwd));
+    for (const layer of layers) layer.plugins = await loadPlugins(layer, options, cwd, allowList);
+    const main2 = layers[layers.length - 1];
+    const policy = merge(layers, options.rules, {
+      name: main2.doc.name ?? (target.startsWith(PRESET_PREFIX) ? target : path3.basename(target)),
+      file: target.startsWith(PRESET_PREFIX) ? target : display(top, cwd)
+    });
+    if (deferred.length > 0) throw new InputError("E_POLICY_SCHEMA", deferred);
+    return policy;
+  } catch (error) {
+    if (deferred.length === 0 || !(error instanceof TrustgateError)) throw error;
+    if (error.diagnostics.length === 0) {
+      throw new TrustgateError(error.code, `${deferred.map(formatDiagnostic).join("\n")}
+${error.message}`, {
+        exitCode: error.exitCode
+      });
+    }
+    throw new InputError(error.code, [
+      ...deferred,
+      ...error.diagnostics.filter(
+        (d) => !deferred.includes(d) && !d.message.startsWith("The policy enables no rules")
+      )
+    ]);
+  }
+}
+function pruneInvalid(data2, validate) {
+  for (let round = 0; round < 5; round++) {
+    if (validate(data2)) return true;
+    const errors = validate.errors ?? [];
+    const deepest = errors.filter(
+      (e2) => !errors.some((o) => o.instancePath.startsWith(`${e2.instancePath}/`))
+    );
+    for (const e2 of deepest) {
+      const at = parsePointer(e2.instancePath);
+      if (e2.keyword === "additionalProperties") at.push(String(e2.params.additionalProperty));
+      const trail = e2.keyword === "required" || round > 0 ? at.slice(0, -1) : at;
+      while (trail.length > 0 && typeof trail[trail.length - 1] === "number") trail.pop();
+      if (trail.length === 0) return false;
+      let parent = data2;
+      for (const seg of trail.slice(0, -1)) parent = parent?.[seg];
+      if (parent && typeof parent === "object") delete parent[trail.at(-1)];
+    }
+  }
+  return validate(data2) === true;
 }
 function display(file, cwd) {
   const rel = path3.relative(cwd, file);
@@ -19473,7 +19705,7 @@ function listPresets(dir) {
     return [];
   }
 }
-function collectLayers(file, options, cwd, out, stack, via) {
+function collectLayers(file, options, cwd, out, stack, via, deferred) {
   const shown2 = display(file, cwd);
   const named = via ? ` (${via} extends it)` : "";
   let text4;
@@ -19488,7 +19720,7 @@ function collectLayers(file, options, cwd, out, stack, via) {
   }
   const source = parseYamlSource(text4, shown2, "E_POLICY_YAML");
   const data2 = toData(source);
-  const doc = validateDocument(data2, source, named);
+  const doc = validateDocument(data2, source, named, deferred);
   const layer = { file, source, doc, plugins: [], first: out.length };
   const here = [...stack, file];
   (doc.extends ?? []).forEach((spec, index) => {
@@ -19502,11 +19734,11 @@ function collectLayers(file, options, cwd, out, stack, via) {
       ]);
     }
     const at = locate(source, ["extends", index]);
-    collectLayers(target, options, cwd, out, here, `${source.file}:${at.line}:${at.column}`);
+    collectLayers(target, options, cwd, out, here, `${source.file}:${at.line}:${at.column}`, deferred);
   });
   out.push(layer);
 }
-function validateDocument(data2, source, named = "") {
+function validateDocument(data2, source, named, deferred) {
   if (data2 === null || data2 === void 0) {
     throw new InputError("E_POLICY_SCHEMA", [
       {
@@ -19546,7 +19778,9 @@ function validateDocument(data2, source, named = "") {
         ...p.path.length > 0 ? { pathText: formatPath(p.path) } : {}
       })
     );
-    throw new InputError("E_POLICY_SCHEMA", diagnostics);
+    if (!pruneInvalid(data2, policyValidator))
+      throw new InputError("E_POLICY_SCHEMA", [...deferred, ...diagnostics]);
+    deferred.push(...diagnostics);
   }
   const doc = data2;
   const problems = [];
@@ -19602,7 +19836,7 @@ function validateDocument(data2, source, named = "") {
       );
     }
   });
-  if (problems.length > 0) throw new InputError("E_POLICY_SCHEMA", problems);
+  if (problems.length > 0) throw new InputError("E_POLICY_SCHEMA", [...deferred, ...problems]);
   return doc;
 }
 async function loadPlugins(layer, options, cwd, allowList) {
@@ -20599,7 +20833,7 @@ var init_tool = __esm({
 function isRepoRelative(file) {
   return file !== "" && !file.startsWith("/") && !file.startsWith("..") && !/^[a-z][a-z0-9+.-]*:/i.test(file) && !/^[A-Za-z]:\\/.test(file);
 }
-function anchorOf(f, result) {
+function anchorOf(f, result, existing) {
   if (f.location?.file && isRepoRelative(f.location.file)) {
     const a = {
       file: toPosix(f.location.file),
@@ -20610,8 +20844,8 @@ function anchorOf(f, result) {
     return a;
   }
   if (f.subject.startsWith("package:")) {
-    const file = result.facts.packageFiles[f.subject.slice(8)];
-    if (file && isRepoRelative(file)) return { file: toPosix(file), line: 1, via: "package.json" };
+    const file2 = result.facts.packageFiles[f.subject.slice(8)];
+    if (file2 && isRepoRelative(file2)) return { file: toPosix(file2), line: 1, via: "package.json" };
   }
   const rule = result.rules.find((r) => r.id === f.ruleId);
   if (rule?.setBy && isRepoRelative(rule.setBy.file)) {
@@ -20625,8 +20859,17 @@ function anchorOf(f, result) {
   if (isRepoRelative(result.policy.file) && !result.policy.file.startsWith("trustgate:")) {
     return { file: toPosix(result.policy.file), line: 1, via: "policy" };
   }
-  const root = Object.values(result.facts.packageFiles).find((p) => p === "package.json");
-  return { file: root ?? "trustgate.yaml", line: 1, via: "fallback" };
+  const located = (x2) => x2.location?.file !== void 0 && isRepoRelative(x2.location.file);
+  const unread = result.findings.find((x2) => x2.ruleId === SOURCE_ERROR && located(x2));
+  if (unread?.location)
+    return {
+      file: toPosix(unread.location.file),
+      line: Math.max(1, unread.location.line ?? 1),
+      via: "fallback"
+    };
+  const packageFiles = Object.values(result.facts.packageFiles).filter(isRepoRelative);
+  const file = packageFiles.find((p) => p === "package.json") ?? packageFiles[0] ?? result.findings.find(located)?.location?.file ?? (existing !== void 0 && isRepoRelative(existing) ? existing : void 0);
+  return { file: toPosix(file ?? "trustgate.yaml"), line: 1, via: "fallback" };
 }
 function toPosix(p) {
   return p.replaceAll("\\", "/");
@@ -20634,7 +20877,7 @@ function toPosix(p) {
 function shortSubject(subject) {
   const i = subject.indexOf(":");
   const id = subject.slice(i + 1);
-  return id.length > SUBJECT_ID_MAX ? `${subject.slice(0, i + 1)}${id.slice(0, SUBJECT_ID_MAX - 1)}\u2026` : subject;
+  return id.length > SUBJECT_ID_MAX && /^[0-9a-f]+$/i.test(id) ? `${subject.slice(0, i + 1)}${id.slice(0, SUBJECT_ID_MAX - 1)}\u2026` : subject;
 }
 function shown(result, omitWaived) {
   return omitWaived ? result.findings.filter((f) => !f.exception) : result.findings;
@@ -20647,6 +20890,7 @@ var SUBJECT_ID_MAX;
 var init_anchor = __esm({
   "packages/reporters/src/anchor.ts"() {
     "use strict";
+    init_src();
     SUBJECT_ID_MAX = 24;
   }
 });
@@ -20665,10 +20909,10 @@ var init_github = __esm({
     init_src();
     init_anchor();
     COMMAND = { error: "error", warning: "warning", note: "notice" };
-    github = (result) => {
+    github = (result, options) => {
       const lines = [];
       for (const f of shown(result, true)) {
-        const at = anchorOf(f, result);
+        const at = anchorOf(f, result, options?.anchorFile);
         const props = [`file=${prop(at.file)}`, `line=${at.line}`];
         if (at.column !== void 0 && at.via === "finding") props.push(`col=${at.column}`);
         props.push(`title=${prop(`trustgate ${f.ruleId}`)}`);
@@ -20696,10 +20940,10 @@ var init_gitlab = __esm({
   "packages/reporters/src/gitlab.ts"() {
     "use strict";
     init_anchor();
-    gitlab = (result) => {
+    gitlab = (result, options) => {
       const findings = shown(result, true);
       const issues = findings.map((f) => {
-        const at = anchorOf(f, result);
+        const at = anchorOf(f, result, options?.anchorFile);
         return {
           description: `${f.message}${f.indeterminate ? " (indeterminate)" : ""}`,
           check_name: f.ruleId,
@@ -21087,7 +21331,7 @@ function renderSarif(result, options, limits) {
       `${total} findings exceed code scanning's ${limits.resultsPerRun} results per run; the ${limits.resultsPerRun} most severe are in the SARIF.`
     );
   }
-  const results = findings.map((f) => sarifResult(f, result, index));
+  const results = findings.map((f) => sarifResult(f, result, index, options.anchorFile));
   let text4 = render(result, rules2, results, notifications);
   if (gzipSync(text4).length > limits.gzipBytes) {
     const ordered = mostSevere(findings, result);
@@ -21098,7 +21342,7 @@ function renderSarif(result, options, limits) {
       const body = render(
         result,
         rules2,
-        ordered.slice(0, mid).map((f) => sarifResult(f, result, index)),
+        ordered.slice(0, mid).map((f) => sarifResult(f, result, index, options.anchorFile)),
         notifications
       );
       if (gzipSync(body).length <= limits.gzipBytes) lo = mid;
@@ -21110,7 +21354,7 @@ function renderSarif(result, options, limits) {
     text4 = render(
       result,
       rules2,
-      ordered.slice(0, lo).map((f) => sarifResult(f, result, index)),
+      ordered.slice(0, lo).map((f) => sarifResult(f, result, index, options.anchorFile)),
       notifications
     );
   }
@@ -21193,8 +21437,8 @@ Reads: ${r.collections.map((c) => `\`${c}\``).join(", ") || "nothing"}.${r.docs 
   }
   return rules2;
 }
-function sarifResult(f, result, index) {
-  const at = anchorOf(f, result);
+function sarifResult(f, result, index, existing) {
+  const at = anchorOf(f, result, existing);
   const region = { startLine: at.line };
   if (at.via === "finding" && at.column !== void 0) region.startColumn = at.column;
   if (at.via === "finding" && f.location?.endLine !== void 0) region.endLine = f.location.endLine;
@@ -21519,10 +21763,15 @@ function parseCommandArgs(command, args, spec, positionals = 0) {
       );
     }
     if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
-      const flag = /'(-[^ ']*)/.exec(message)?.[1] ?? "an option";
+      const quoted2 = /'([^']*)'/.exec(message)?.[1] ?? "";
+      const long = /--[\w-]+/.exec(quoted2)?.[0];
+      const short = /(?:^|\s)(-\w)\b/.exec(quoted2)?.[1];
+      const name = long ?? short;
+      const o = name ? spec[name.replace(/^-+/, "")] : void 0;
+      const flag = long && short ? `${long} (${short})` : name ?? "an option";
       throw new TrustgateError(
         "E_ARGS",
-        `Option ${flag.replace(/ .*/, "")} of trustgate ${command} needs a value.`
+        `Option ${flag} of trustgate ${command} needs a value${o?.value ? ` (${long ?? short} ${o.value})` : ""}.`
       );
     }
     if (code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") {
@@ -22621,7 +22870,10 @@ function looksLikeSecret(word) {
 }
 function redactUrl(text4) {
   if (!text4.includes("@") && !text4.includes("=")) return text4;
-  return text4.replace(USERINFO, "$1").replace(SECRET_QUERY, (all, key, value) => isReference(value) ? all : `${key}${MASK}`);
+  return text4.replace(USERINFO, "//").replace(
+    QUERY_PARAM,
+    (all, sep, name, value) => SECRET_PARAM.test(name) && !isReference(value) ? `${sep}${name}=${MASK}` : all
+  );
 }
 function registryUrl(url) {
   let u = redactUrl(url.trim());
@@ -22667,14 +22919,7 @@ function maskWord(raw) {
 function redactLine(line2, options, pending2) {
   const depth = options.depth ?? 0;
   let text4 = redactUrl(line2);
-  text4 = text4.replace(
-    /(^|[\s"'`;&|(-])((?:\/\/[^\s"'`=]*?:)?[A-Za-z_][A-Za-z0-9_.:-]*)(["']?\s*=(?!=)\s*["']?)([^\s"'`;&|<>=][^\s"'`;&|<>]*|)/g,
-    (all, pre, key, eq, value) => {
-      if (value === "" || isReference(value)) return all;
-      const assignment = options.command && pre !== "-" && /^[A-Za-z_][A-Za-z0-9_]*$/.test(key);
-      return isCredentialName(key) || assignment ? `${pre}${key}${eq}${MASK}` : all;
-    }
-  );
+  text4 = maskAssignments(text4, options.command === true);
   const words = spans(text4);
   const edits = [];
   for (const [index, w] of words.entries()) {
@@ -22737,10 +22982,50 @@ function redactLine(line2, options, pending2) {
         edits.push({ start: w.start, end: w.end, text: raw.slice(0, open2 + 1) + redacted + raw.slice(end) });
     }
   }
-  for (const e2 of edits.reverse()) text4 = text4.slice(0, e2.start) + e2.text + text4.slice(e2.end);
+  text4 = applyEdits(text4, edits);
   text4 = text4.replace(/[A-Za-z0-9+/=_-]{20,}/g, (word) => looksLikeSecret(word) ? MASK : word).replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, MASK);
   if (options.command) text4 = text4.replace(/(?<![@\w])[0-9a-f]{32,}\b/gi, MASK);
   return { text: text4, pending: pending2 };
+}
+function maskAssignments(line2, command) {
+  const edits = [];
+  for (let eq = line2.indexOf("="); eq !== -1; eq = line2.indexOf("=", eq + 1)) {
+    if (line2[eq + 1] === "=" || line2[eq - 1] === "=" || line2[eq - 1] === "!") continue;
+    let k = eq - 1;
+    while (k >= 0 && (line2[k] === " " || line2[k] === "	")) k--;
+    if (line2[k] === '"' || line2[k] === "'") k--;
+    const keyEnd = k + 1;
+    while (k >= 0 && KEY_CHAR.test(line2[k])) k--;
+    const written = line2.slice(k + 1, keyEnd);
+    const key = written.replace(/^-+/, "");
+    const assignment = command && written === key && (k < 0 || /[\s"'`;|(]/.test(line2[k])) && /^[A-Za-z_][A-Za-z0-9_]*$/.test(key);
+    if (key === "" || !(assignment || isCredentialName(key))) continue;
+    let v = eq + 1;
+    while (v < line2.length && (line2[v] === " " || line2[v] === "	")) v++;
+    if (line2[v] === '"' || line2[v] === "'") v++;
+    if (line2[v] === "$" || line2[v] === "%" || line2.startsWith(MASK, v) && VALUE_END.test(line2[v + 3] ?? " "))
+      continue;
+    let end = v;
+    while (end < line2.length && !VALUE_END.test(line2[end])) end++;
+    if (end === v) continue;
+    edits.push({ start: v, end });
+    eq = end - 1;
+  }
+  return applyEdits(
+    line2,
+    edits.map((e2) => ({ ...e2, text: MASK }))
+  );
+}
+function applyEdits(text4, edits) {
+  if (edits.length === 0) return text4;
+  const parts = [];
+  let at = 0;
+  for (const e2 of edits) {
+    parts.push(text4.slice(at, e2.start), e2.text);
+    at = e2.end;
+  }
+  parts.push(text4.slice(at));
+  return parts.join("");
 }
 function redactText(text4, options = {}) {
   let pending2;
@@ -22782,7 +23067,7 @@ function redactFacts(facts) {
   }
   return facts;
 }
-var MASK, CREDENTIAL_WORDS, CREDENTIAL_PAIRS, NPM_CREDENTIAL_KEY, USERINFO, SECRET_QUERY, OPERATOR, HEADER_SCHEMES;
+var MASK, CREDENTIAL_WORDS, CREDENTIAL_PAIRS, NPM_CREDENTIAL_KEY, USERINFO, QUERY_PARAM, SECRET_PARAM, OPERATOR, HEADER_SCHEMES, KEY_CHAR, VALUE_END;
 var init_redact = __esm({
   "packages/collectors/src/redact.ts"() {
     "use strict";
@@ -22806,10 +23091,13 @@ var init_redact = __esm({
     ]);
     CREDENTIAL_PAIRS = /* @__PURE__ */ new Set(["api key", "access key", "private key", "secret key", "auth key"]);
     NPM_CREDENTIAL_KEY = /^(?:\/\/[^\s=]*:)?(?:npm_config_)?(?:_authToken|_auth|_password|npmAuthToken|npmAuthIdent|_authtoken)$/i;
-    USERINFO = /((?:[A-Za-z][A-Za-z0-9+.-]*:)?\/\/)[^\s/?#"'`<>\\]+@/g;
-    SECRET_QUERY = /([?&;](?:[A-Za-z0-9_.-]*?)(?:token|auth|key|secret|password|passwd|pass|sig|signature|credential|session|code)[A-Za-z0-9_.-]*=)([^&#\s"'`]+)/gi;
+    USERINFO = /\/\/[^\s/?#"'`<>\\]+@/g;
+    QUERY_PARAM = /([?&;])([A-Za-z0-9_.-]+)=([^&#\s"'`]+)/g;
+    SECRET_PARAM = /token|auth|key|secret|password|passwd|pass|sig|signature|credential|session|code/i;
     OPERATOR = /* @__PURE__ */ new Set([";", "&", "|", "<", ">", "(", ")"]);
     HEADER_SCHEMES = /^(bearer|basic|token|digest|negotiate|ntlm)$/i;
+    KEY_CHAR = /[A-Za-z0-9_.:/@-]/;
+    VALUE_END = /[\s"'`;&|<>]/;
   }
 });
 
@@ -23110,6 +23398,10 @@ var init_files = __esm({
 });
 
 // packages/collectors/src/ynode.ts
+function parserReason(message) {
+  const reason = message.split(/[:"'`\n]/)[0].replace(/[^\x20-\x7e]/g, "").trim().replace(/[.\s]+$/, "");
+  return reason.length > 0 && reason.length <= 100 ? reason : "the parser gave no reason";
+}
 function parseCiFile(file, text4, errors, options = {}) {
   const lines = new import_yaml3.LineCounter();
   const doc = (0, import_yaml3.parseDocument)(text4, {
@@ -23119,10 +23411,13 @@ function parseCiFile(file, text4, errors, options = {}) {
     uniqueKeys: options.uniqueKeys ?? true
   });
   if (doc.errors.length > 0) {
-    const p = lines.linePos(doc.errors[0].pos[0]);
+    const first = doc.errors[0];
+    const p = lines.linePos(first.pos[0]);
     errors.push({
       entity: `file:${file}`,
-      message: `Invalid YAML at line ${p.line}, column ${p.col}; the file was not analysed.`
+      message: `Invalid YAML at line ${p.line}, column ${p.col} (${parserReason(first.message)}); the file was not analysed.`,
+      line: p.line,
+      column: p.col
     });
     return void 0;
   }
@@ -23551,19 +23846,19 @@ function analyzeGitlab(file, text4, repo) {
     for (const inc of includes(top.get("include"))) {
       const at = `${name}:${inc.line}`;
       if (inc.local) {
-        const path19 = inc.local.replace(/^\//, "");
+        const path20 = inc.local.replace(/^\//, "");
         if (depth >= 10) {
           result.errors.push({
-            entity: `file:${path19}`,
+            entity: `file:${path20}`,
             message: `It is included at ${at}, deeper than 10 nested includes; not read, so the jobs defined there were not checked.`
           });
           continue;
         }
-        const read = repo.read(path19);
-        if (read.ok) load2(path19, read.text, depth + 1);
+        const read = repo.read(path20);
+        if (read.ok) load2(path20, read.text, depth + 1);
         else
           result.errors.push({
-            entity: `file:${path19}`,
+            entity: `file:${path20}`,
             message: `It is included at ${at} and ${read.reason}; not read, so the jobs defined there were not checked.`
           });
       } else if (inc.other) {
@@ -24049,12 +24344,15 @@ function statusText(status) {
   return `HTTP ${status}.`;
 }
 function networkText(error) {
-  const cause = error.cause;
-  const code = cause?.code;
-  if (code === "ECONNREFUSED") return "connection refused";
-  if (code === "ECONNRESET" || code === "UND_ERR_SOCKET") return "the connection was closed";
+  const top = error.cause;
+  const cause = top?.code === void 0 && Array.isArray(top?.errors) ? top.errors[0] : top;
+  const code = cause?.code ?? top?.code;
+  const address = cause?.address;
+  const at = typeof address === "string" && /^[0-9a-fA-F.:]{2,45}$/.test(address) ? ` (${address.includes(":") ? `[${address}]` : address}${typeof cause?.port === "number" ? `:${cause.port}` : ""})` : "";
+  if (code === "ECONNREFUSED") return `connection refused${at}`;
+  if (code === "ECONNRESET" || code === "UND_ERR_SOCKET") return `the connection was closed${at}`;
   if (code === "ENOTFOUND" || code === "EAI_AGAIN") return "the host name did not resolve";
-  return typeof code === "string" && /^[A-Z0-9_]{1,40}$/.test(code) ? `network error ${code}` : "network error";
+  return typeof code === "string" && /^[A-Z0-9_]{1,40}$/.test(code) ? `network error ${code}${at}` : "network error";
 }
 var MiB2, MAX_BODY_BYTES, MAX_JSON_CONTAINERS, MAX_JSON_VALUES, LARGE_BODY_BYTES, MAX_REDIRECTS, DEFAULT_TIMEOUT_MS, REDIRECTS, Gate;
 var init_http = __esm({
@@ -24230,20 +24528,20 @@ async function collect(options, client, signal) {
   const secret = options.token;
   let requests = 0;
   let failures = 0;
-  const get = async (path19, errors, entity, kind2) => {
+  const get = async (path20, errors, entity, kind2) => {
     requests++;
-    const r = await client.getJson(path19, kind2 !== void 0 ? { kind: kind2 } : {});
+    const r = await client.getJson(path20, kind2 !== void 0 ? { kind: kind2 } : {});
     if (!r.ok) {
       failures++;
       errors.push({ entity, message: r.message });
     }
     return r;
   };
-  const wrong = (errors, entity, path19, what, unusable = true) => {
+  const wrong = (errors, entity, path20, what, unusable = true) => {
     if (unusable) failures++;
-    errors.push({ entity, message: `${client.describe(client.resolve(path19))}: ${what}` });
+    errors.push({ entity, message: `${client.describe(client.resolve(path20))}: ${what}` });
   };
-  const origin = (path19) => ({ url: new URL(path19.replace(/^\//, ""), target).toString() });
+  const origin = (path20) => ({ url: new URL(path20.replace(/^\//, ""), target).toString() });
   const stopped = () => signal?.aborted === true;
   const accountErrors = [];
   const accounts = [];
@@ -24310,9 +24608,9 @@ async function collect(options, client, signal) {
   const needList = globs.length > 0 || (options.packages ?? []).length === 0;
   if (!listed && needList && !options.org) {
     if (user) {
-      const path19 = `-/user/${encodeURIComponent(user)}/package`;
-      const mine = await get(path19, packageErrors, `user:${user}`, "listing");
-      if (mine.ok) listed = packageList(mine.data, packageErrors, `user:${user}`, path19, wrong, secret);
+      const path20 = `-/user/${encodeURIComponent(user)}/package`;
+      const mine = await get(path20, packageErrors, `user:${user}`, "listing");
+      if (mine.ok) listed = packageList(mine.data, packageErrors, `user:${user}`, path20, wrong, secret);
     } else {
       packageErrors.push({
         entity: "packages",
@@ -24490,9 +24788,9 @@ async function collectTokens(client, get, wrong, errors, user, secret, origin, s
   }
   return tokens;
 }
-function packageList(data2, errors, entity, path19, wrong, secret) {
+function packageList(data2, errors, entity, path20, wrong, secret) {
   if (!isObject(data2)) {
-    wrong(errors, entity, path19, "the response is not a JSON object of packages.");
+    wrong(errors, entity, path20, "the response is not a JSON object of packages.");
     return void 0;
   }
   const names = [];
@@ -24505,7 +24803,7 @@ function packageList(data2, errors, entity, path19, wrong, secret) {
     wrong(
       errors,
       entity,
-      path19,
+      path20,
       `${skipped} name${skipped === 1 ? " is" : "s are"} not a valid package name, so ${skipped === 1 ? "that package was" : "those packages were"} not collected.`,
       false
     );
@@ -24828,7 +25126,7 @@ var require_path = __commonJS({
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.convertPosixPathToPattern = exports.convertWindowsPathToPattern = exports.convertPathToPattern = exports.escapePosixPath = exports.escapeWindowsPath = exports.escape = exports.removeLeadingDotSegment = exports.makeAbsolute = exports.unixify = void 0;
     var os2 = __require("os");
-    var path19 = __require("path");
+    var path20 = __require("path");
     var IS_WINDOWS_PLATFORM = os2.platform() === "win32";
     var LEADING_DOT_SEGMENT_CHARACTERS_COUNT = 2;
     var POSIX_UNESCAPED_GLOB_SYMBOLS_RE = /(\\?)([()*?[\]{|}]|^!|[!+@](?=\()|\\(?![!()*+?@[\]{|}]))/g;
@@ -24840,7 +25138,7 @@ var require_path = __commonJS({
     }
     exports.unixify = unixify;
     function makeAbsolute(cwd, filepath) {
-      return path19.resolve(cwd, filepath);
+      return path20.resolve(cwd, filepath);
     }
     exports.makeAbsolute = makeAbsolute;
     function removeLeadingDotSegment(entry) {
@@ -25057,7 +25355,7 @@ var require_pattern2 = __commonJS({
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.isAbsolute = exports.partitionAbsoluteAndRelative = exports.removeDuplicateSlashes = exports.matchAny = exports.convertPatternsToRe = exports.makeRe = exports.getPatternParts = exports.expandBraceExpansion = exports.expandPatternsWithBraceExpansion = exports.isAffectDepthOfReadingPattern = exports.endsWithSlashGlobStar = exports.hasGlobStar = exports.getBaseDirectory = exports.isPatternRelatedToParentDirectory = exports.getPatternsOutsideCurrentDirectory = exports.getPatternsInsideCurrentDirectory = exports.getPositivePatterns = exports.getNegativePatterns = exports.isPositivePattern = exports.isNegativePattern = exports.convertToNegativePattern = exports.convertToPositivePattern = exports.isDynamicPattern = exports.isStaticPattern = void 0;
-    var path19 = __require("path");
+    var path20 = __require("path");
     var globParent = require_glob_parent();
     var micromatch5 = require_micromatch();
     var GLOBSTAR = "**";
@@ -25152,7 +25450,7 @@ var require_pattern2 = __commonJS({
     }
     exports.endsWithSlashGlobStar = endsWithSlashGlobStar;
     function isAffectDepthOfReadingPattern(pattern) {
-      const basename = path19.basename(pattern);
+      const basename = path20.basename(pattern);
       return endsWithSlashGlobStar(pattern) || isStaticPattern(basename);
     }
     exports.isAffectDepthOfReadingPattern = isAffectDepthOfReadingPattern;
@@ -25210,7 +25508,7 @@ var require_pattern2 = __commonJS({
     }
     exports.partitionAbsoluteAndRelative = partitionAbsoluteAndRelative;
     function isAbsolute(pattern) {
-      return path19.isAbsolute(pattern);
+      return path20.isAbsolute(pattern);
     }
     exports.isAbsolute = isAbsolute;
   }
@@ -25387,8 +25685,8 @@ var require_utils4 = __commonJS({
     exports.errno = errno;
     var fs = require_fs();
     exports.fs = fs;
-    var path19 = require_path();
-    exports.path = path19;
+    var path20 = require_path();
+    exports.path = path20;
     var pattern = require_pattern2();
     exports.pattern = pattern;
     var stream = require_stream();
@@ -25500,8 +25798,8 @@ var require_async = __commonJS({
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.read = void 0;
-    function read(path19, settings, callback) {
-      settings.fs.lstat(path19, (lstatError, lstat) => {
+    function read(path20, settings, callback) {
+      settings.fs.lstat(path20, (lstatError, lstat) => {
         if (lstatError !== null) {
           callFailureCallback(callback, lstatError);
           return;
@@ -25510,7 +25808,7 @@ var require_async = __commonJS({
           callSuccessCallback(callback, lstat);
           return;
         }
-        settings.fs.stat(path19, (statError, stat2) => {
+        settings.fs.stat(path20, (statError, stat2) => {
           if (statError !== null) {
             if (settings.throwErrorOnBrokenSymbolicLink) {
               callFailureCallback(callback, statError);
@@ -25542,13 +25840,13 @@ var require_sync = __commonJS({
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.read = void 0;
-    function read(path19, settings) {
-      const lstat = settings.fs.lstatSync(path19);
+    function read(path20, settings) {
+      const lstat = settings.fs.lstatSync(path20);
       if (!lstat.isSymbolicLink() || !settings.followSymbolicLink) {
         return lstat;
       }
       try {
-        const stat2 = settings.fs.statSync(path19);
+        const stat2 = settings.fs.statSync(path20);
         if (settings.markSymbolicLink) {
           stat2.isSymbolicLink = () => true;
         }
@@ -25619,17 +25917,17 @@ var require_out = __commonJS({
     var sync = require_sync();
     var settings_1 = require_settings();
     exports.Settings = settings_1.default;
-    function stat2(path19, optionsOrSettingsOrCallback, callback) {
+    function stat2(path20, optionsOrSettingsOrCallback, callback) {
       if (typeof optionsOrSettingsOrCallback === "function") {
-        async.read(path19, getSettings(), optionsOrSettingsOrCallback);
+        async.read(path20, getSettings(), optionsOrSettingsOrCallback);
         return;
       }
-      async.read(path19, getSettings(optionsOrSettingsOrCallback), callback);
+      async.read(path20, getSettings(optionsOrSettingsOrCallback), callback);
     }
     exports.stat = stat2;
-    function statSync5(path19, optionsOrSettings) {
+    function statSync5(path20, optionsOrSettings) {
       const settings = getSettings(optionsOrSettings);
-      return sync.read(path19, settings);
+      return sync.read(path20, settings);
     }
     exports.statSync = statSync5;
     function getSettings(settingsOrOptions = {}) {
@@ -25845,16 +26143,16 @@ var require_async2 = __commonJS({
           return;
         }
         const tasks = names.map((name) => {
-          const path19 = common.joinPathSegments(directory, name, settings.pathSegmentSeparator);
+          const path20 = common.joinPathSegments(directory, name, settings.pathSegmentSeparator);
           return (done) => {
-            fsStat.stat(path19, settings.fsStatSettings, (error, stats) => {
+            fsStat.stat(path20, settings.fsStatSettings, (error, stats) => {
               if (error !== null) {
                 done(error);
                 return;
               }
               const entry = {
                 name,
-                path: path19,
+                path: path20,
                 dirent: utils.fs.createDirentFromStats(name, stats)
               };
               if (settings.stats) {
@@ -25972,7 +26270,7 @@ var require_settings2 = __commonJS({
   "node_modules/.pnpm/@nodelib+fs.scandir@2.1.5/node_modules/@nodelib/fs.scandir/out/settings.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
-    var path19 = __require("path");
+    var path20 = __require("path");
     var fsStat = require_out();
     var fs = require_fs4();
     var Settings = class {
@@ -25980,7 +26278,7 @@ var require_settings2 = __commonJS({
         this._options = _options;
         this.followSymbolicLinks = this._getValue(this._options.followSymbolicLinks, false);
         this.fs = fs.createFileSystemAdapter(this._options.fs);
-        this.pathSegmentSeparator = this._getValue(this._options.pathSegmentSeparator, path19.sep);
+        this.pathSegmentSeparator = this._getValue(this._options.pathSegmentSeparator, path20.sep);
         this.stats = this._getValue(this._options.stats, false);
         this.throwErrorOnBrokenSymbolicLink = this._getValue(this._options.throwErrorOnBrokenSymbolicLink, true);
         this.fsStatSettings = new fsStat.Settings({
@@ -26007,17 +26305,17 @@ var require_out2 = __commonJS({
     var sync = require_sync2();
     var settings_1 = require_settings2();
     exports.Settings = settings_1.default;
-    function scandir(path19, optionsOrSettingsOrCallback, callback) {
+    function scandir(path20, optionsOrSettingsOrCallback, callback) {
       if (typeof optionsOrSettingsOrCallback === "function") {
-        async.read(path19, getSettings(), optionsOrSettingsOrCallback);
+        async.read(path20, getSettings(), optionsOrSettingsOrCallback);
         return;
       }
-      async.read(path19, getSettings(optionsOrSettingsOrCallback), callback);
+      async.read(path20, getSettings(optionsOrSettingsOrCallback), callback);
     }
     exports.scandir = scandir;
-    function scandirSync(path19, optionsOrSettings) {
+    function scandirSync(path20, optionsOrSettings) {
       const settings = getSettings(optionsOrSettings);
-      return sync.read(path19, settings);
+      return sync.read(path20, settings);
     }
     exports.scandirSync = scandirSync;
     function getSettings(settingsOrOptions = {}) {
@@ -26665,7 +26963,7 @@ var require_settings3 = __commonJS({
   "node_modules/.pnpm/@nodelib+fs.walk@1.2.8/node_modules/@nodelib/fs.walk/out/settings.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
-    var path19 = __require("path");
+    var path20 = __require("path");
     var fsScandir = require_out2();
     var Settings = class {
       constructor(_options = {}) {
@@ -26675,7 +26973,7 @@ var require_settings3 = __commonJS({
         this.deepFilter = this._getValue(this._options.deepFilter, null);
         this.entryFilter = this._getValue(this._options.entryFilter, null);
         this.errorFilter = this._getValue(this._options.errorFilter, null);
-        this.pathSegmentSeparator = this._getValue(this._options.pathSegmentSeparator, path19.sep);
+        this.pathSegmentSeparator = this._getValue(this._options.pathSegmentSeparator, path20.sep);
         this.fsScandirSettings = new fsScandir.Settings({
           followSymbolicLinks: this._options.followSymbolicLinks,
           fs: this._options.fs,
@@ -26737,7 +27035,7 @@ var require_reader2 = __commonJS({
   "node_modules/.pnpm/fast-glob@3.3.3/node_modules/fast-glob/out/readers/reader.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
-    var path19 = __require("path");
+    var path20 = __require("path");
     var fsStat = require_out();
     var utils = require_utils4();
     var Reader = class {
@@ -26750,7 +27048,7 @@ var require_reader2 = __commonJS({
         });
       }
       _getFullEntryPath(filepath) {
-        return path19.resolve(this._settings.cwd, filepath);
+        return path20.resolve(this._settings.cwd, filepath);
       }
       _makeEntry(stats, pattern) {
         const entry = {
@@ -27166,7 +27464,7 @@ var require_provider = __commonJS({
   "node_modules/.pnpm/fast-glob@3.3.3/node_modules/fast-glob/out/providers/provider.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
-    var path19 = __require("path");
+    var path20 = __require("path");
     var deep_1 = require_deep();
     var entry_1 = require_entry();
     var error_1 = require_error();
@@ -27180,7 +27478,7 @@ var require_provider = __commonJS({
         this.entryTransformer = new entry_2.default(this._settings);
       }
       _getRootDirectory(task) {
-        return path19.resolve(this._settings.cwd, task.base);
+        return path20.resolve(this._settings.cwd, task.base);
       }
       _getReaderOptions(task) {
         const basePath = task.base === "." ? "" : task.base;
@@ -27870,7 +28168,9 @@ __export(collect_exports, {
   collectRepository: () => collectRepository,
   runCollect: () => runCollect
 });
-async function collectRepository(dir) {
+import { existsSync as existsSync3, readdirSync as readdirSync3 } from "node:fs";
+import path13 from "node:path";
+async function collectRepository(dir, options = {}) {
   let scan;
   try {
     scan = await scanRepositoryWithContext(dir);
@@ -27880,7 +28180,27 @@ async function collectRepository(dir) {
     }
     throw error;
   }
+  if (!options.allowEmpty && foundNothing(dir, scan)) {
+    const where2 = dir === "." ? "the current folder" : dir;
+    throw new TrustgateError(
+      "E_EMPTY",
+      `Found no CI configuration and no package.json in ${where2}, so nothing was checked; run trustgate in a repository, or pass --allow-empty to accept an empty scan.`
+    );
+  }
   return { facts: checkFacts(scan.facts, `facts of ${dir}`), scan };
+}
+function foundNothing(dir, scan) {
+  const { facts } = scan;
+  if ((facts.manifests?.length ?? 0) + (facts.workflows?.length ?? 0) + (facts.npmrc?.length ?? 0) > 0)
+    return false;
+  if (facts.sources.some((s) => !s.complete || (s.errors?.length ?? 0) > 0)) return false;
+  if (existsSync3(path13.join(dir, ".gitlab-ci.yml")) || existsSync3(path13.join(dir, ".circleci", "config.yml")))
+    return false;
+  try {
+    return !readdirSync3(path13.join(dir, ".github", "workflows")).some((f) => /\.ya?ml$/.test(f));
+  } catch {
+    return true;
+  }
 }
 function parseSeconds(name, value, max) {
   if (value === void 0) return void 0;
@@ -27940,9 +28260,7 @@ async function collectFromRegistry(args, stderr, tty) {
     throw new TrustgateError(
       "E_REGISTRY",
       `Nothing could be collected from ${url}: ${first?.message ?? "every request failed."}`,
-      {
-        exitCode: 3
-      }
+      { exitCode: 4 }
     );
   }
   if (failures > 0)
@@ -27985,7 +28303,9 @@ async function runCollect(args, io) {
     );
   }
   if (values.repo !== void 0 || values.registry === void 0)
-    parts.push((await collectRepository(values.repo ?? ".")).facts);
+    parts.push(
+      (await collectRepository(values.repo ?? ".", { allowEmpty: values["allow-empty"] === true })).facts
+    );
   const json2 = `${JSON.stringify(mergeFacts(parts), null, 2)}
 `;
   if (values.output) writeAtomic(values.output, json2);
@@ -28045,6 +28365,10 @@ var init_collect = __esm({
         value: "SECONDS",
         help: "With --registry: stop collecting after this long, and record what was not collected (default: no limit)."
       },
+      "allow-empty": {
+        type: "boolean",
+        help: "Accept a scan that finds no CI configuration and no package.json (default: exit 2)."
+      },
       output: {
         type: "string",
         short: "o",
@@ -28062,7 +28386,9 @@ never written.
 ${optionHelp(collectOptions)}
 
 Exit codes: 0 collected (failed requests and unreadable files are recorded in
-the facts, which then fail closed), 2 bad input, 3 nothing could be collected.`;
+the facts, which then fail closed), 2 bad input (also: a scan that found no CI
+configuration and no package.json, without --allow-empty), 4 a source could not
+be collected at all (such as a registry that cannot be reached).`;
   }
 });
 
@@ -28169,16 +28495,16 @@ var init_base = __esm({
           }
         }
       }
-      addToPath(path19, added, removed, oldPosInc, options) {
-        const last = path19.lastComponent;
+      addToPath(path20, added, removed, oldPosInc, options) {
+        const last = path20.lastComponent;
         if (last && !options.oneChangePerToken && last.added === added && last.removed === removed) {
           return {
-            oldPos: path19.oldPos + oldPosInc,
+            oldPos: path20.oldPos + oldPosInc,
             lastComponent: { count: last.count + 1, added, removed, previousComponent: last.previousComponent }
           };
         } else {
           return {
-            oldPos: path19.oldPos + oldPosInc,
+            oldPos: path20.oldPos + oldPosInc,
             lastComponent: { count: 1, added, removed, previousComponent: last }
           };
         }
@@ -29324,9 +29650,9 @@ function fixGithubFile(file, source, steps, targets, repo) {
     edit,
     source,
     { top: ["env"], group: "jobs", entries: [...byJob.keys()] },
-    (path19) => lineOf(
+    (path20) => lineOf(
       source,
-      path19.startsWith("jobs.") ? pairOf(jobs, path19.slice("jobs.".length))?.key : pairOf(root, path19)?.key
+      path20.startsWith("jobs.") ? pairOf(jobs, path20.slice("jobs.".length))?.key : pairOf(root, path20)?.key
     ),
     (after) => verify(file, after, repo, targets)
   );
@@ -29743,7 +30069,7 @@ function fixGitlabFile(file, source, steps, targets, repo) {
     edit,
     source,
     { top: ["variables", ...jobNames] },
-    (path19) => lineOf(source, pairOf(root, path19)?.key),
+    (path20) => lineOf(source, pairOf(root, path20)?.key),
     (after) => verify2(file, after, repo, targets)
   );
 }
@@ -29944,7 +30270,7 @@ __export(fix_exports, {
   attachFixes: () => attachFixes,
   runFix: () => runFix
 });
-import path13 from "node:path";
+import path14 from "node:path";
 async function runFix(args, io) {
   const { values } = parseCommandArgs("fix", args, fixOptions);
   if (values.help) {
@@ -30074,7 +30400,7 @@ function publisher(t, plan) {
     ["Publisher", "GitHub Actions"],
     ["Organization or user", owner],
     ["Repository", name],
-    ["Workflow filename", path13.posix.basename(t.file)],
+    ["Workflow filename", path14.posix.basename(t.file)],
     ["Environment name", env || "(leave empty: no environment is named)"]
   ] : [
     ["Publisher", "GitLab CI/CD"],
@@ -30085,7 +30411,7 @@ function publisher(t, plan) {
   ];
   const flag = t.provider === "github" ? "--repository" : "--project";
   const commands = t.packages.map(
-    (p) => `npm trust ${t.provider} ${p} ${flag} ${known ?? "<owner>/<repository>"} --file ${t.provider === "github" ? path13.posix.basename(t.file) : t.file}${env ? ` --environment ${env}` : ""}`
+    (p) => `npm trust ${t.provider} ${p} ${flag} ${known ?? "<owner>/<repository>"} --file ${t.provider === "github" ? path14.posix.basename(t.file) : t.file}${env ? ` --environment ${env}` : ""}`
   );
   return {
     provider: t.provider,
@@ -30214,14 +30540,16 @@ __export(check_exports, {
   CHECK_USAGE: () => CHECK_USAGE,
   checkOptions: () => checkOptions,
   defaultPolicy: () => defaultPolicy,
+  gitRoot: () => gitRoot,
   parseFailOn: () => parseFailOn,
   parseFormats: () => parseFormats,
+  parseMaxWarnings: () => parseMaxWarnings,
   parseNow: () => parseNow,
   runCheck: () => runCheck
 });
-import { existsSync as existsSync3 } from "node:fs";
+import { existsSync as existsSync4, readdirSync as readdirSync4 } from "node:fs";
 import { createRequire as createRequire7 } from "node:module";
-import path14 from "node:path";
+import path15 from "node:path";
 async function parseFormats(specs, cwd, pluginReporters = {}) {
   const list = specs && specs.length > 0 ? specs : ["text"];
   const outputs = [];
@@ -30263,7 +30591,7 @@ async function loadReporter(name, cwd, spec) {
 }
 function resolvesFrom(pkg2, cwd) {
   try {
-    createRequire7(path14.join(cwd, "noop.js")).resolve(pkg2);
+    createRequire7(path15.join(cwd, "noop.js")).resolve(pkg2);
     return true;
   } catch {
     return false;
@@ -30310,34 +30638,53 @@ function parseFailOn(value) {
   return value;
 }
 function defaultPolicy(cwd, repo, scanOnly) {
-  if (existsSync3(path14.join(cwd, "trustgate.yaml"))) return "trustgate.yaml";
-  if (repo !== void 0 && existsSync3(path14.join(repo, "trustgate.yaml")))
-    return path14.join(repo, "trustgate.yaml");
+  if (existsSync4(path15.join(cwd, "trustgate.yaml"))) return "trustgate.yaml";
+  if (repo !== void 0 && existsSync4(path15.join(repo, "trustgate.yaml")))
+    return path15.join(repo, "trustgate.yaml");
   return scanOnly ? "trustgate:repository" : "trustgate:recommended";
 }
 async function runCheck(args, io) {
-  const { values } = parseCommandArgs("check", args, checkOptions);
+  const { values, positionals } = parseCommandArgs("check", args, checkOptions, 1);
   if (values.help) {
     io.stdout(`${CHECK_USAGE}
 `);
     return 0;
   }
   const failOn = parseFailOn(values["fail-on"]);
+  const maxWarnings = parseMaxWarnings(values["max-warnings"]);
   const now = parseNow(values.now);
+  if (values.color && values["no-color"])
+    throw new TrustgateError("E_ARGS", "--color and --no-color cannot be given together.");
+  const color = values.color ? true : values["no-color"] ? false : io.color;
   const cwd = process.cwd();
   const factFiles = values.facts ?? [];
-  const repo = values.repo ?? (factFiles.length === 0 && values.registry === void 0 ? "." : void 0);
+  if (positionals[0] !== void 0 && values.repo !== void 0) {
+    throw new TrustgateError(
+      "E_ARGS",
+      `trustgate check takes the repository once: as DIR ("${positionals[0]}") or as --repo "${values.repo}".`
+    );
+  }
+  let repo = values.repo ?? positionals[0];
+  if (repo === void 0 && factFiles.length === 0 && values.registry === void 0) {
+    const root = gitRoot(cwd);
+    repo = root === void 0 || root === cwd ? "." : root;
+    if (repo !== ".")
+      io.stderr(
+        `trustgate: Scanning the git repository that holds the current folder: ${terminalSafe(root)}.
+`
+      );
+  }
   const target = values.policy ?? defaultPolicy(cwd, repo, factFiles.length === 0 && values.registry === void 0);
   const reads = factFiles.map((f) => readFactsFile(f));
   const policy = await loadPolicy(target, policyLoadOptions(cwd, values.plugins));
   const outputs = await parseFormats(values.format, cwd, policy.reporters);
   const inputs = [
-    ...policy.layers.map((file) => ({ file: path14.resolve(cwd, file), shown: file, what: "the policy file" })),
+    ...policy.layers.map((file) => ({ file: path15.resolve(cwd, file), shown: file, what: "the policy file" })),
     ...factFiles.map((file) => ({ file, shown: file, what: "the facts file" })),
     // A local plugin is an input too: its code.
     ...policy.plugins.filter((p) => isPathSpecifier(p.spec)).map((p) => {
-      const file = path14.resolve(cwd, path14.dirname(p.setBy.file), p.spec);
-      return { file, shown: path14.relative(cwd, file) || file, what: "the plugin" };
+      const file = path15.resolve(cwd, path15.dirname(p.setBy.file), p.spec);
+      return { file, shown: path15.relative(cwd, file) || file, what: "the plugin" };
     })
   ];
   if (values.baseline !== void 0)
@@ -30363,7 +30710,7 @@ async function runCheck(args, io) {
       )
     );
   }
-  const repoScan = repo !== void 0 ? await collect2.collectRepository(repo) : void 0;
+  const repoScan = repo !== void 0 ? await collect2.collectRepository(repo, { allowEmpty: values["allow-empty"] === true }) : void 0;
   if (repoScan) loaded2.push(repoScan.facts);
   const facts = mergeFacts(loaded2);
   await letSignalsIn();
@@ -30375,8 +30722,70 @@ async function runCheck(args, io) {
     result = compareWithBaseline(result, readBaseline(values.baseline), values.baseline);
   else if (values["fail-on-new"])
     throw new TrustgateError("E_ARGS", "--fail-on-new needs --baseline REPORT.json.");
-  const reporterFailed = await writeReports(result, outputs, io, values["omit-waived"] ?? false);
-  return reporterFailed ? 3 : exitCodeFor(result, failOn, { newOnly: values["fail-on-new"] === true });
+  const shownResult = values.quiet ? errorsOnly(result) : result;
+  const anchorFile = existingAnchor(cwd, repo, factFiles);
+  const reporterFailed = await writeReports(
+    shownResult,
+    outputs,
+    { ...io, color },
+    { omitWaived: values["omit-waived"] ?? false, ...anchorFile ? { anchorFile } : {} }
+  );
+  if (reporterFailed) return 3;
+  const code = exitCodeFor(result, failOn, { newOnly: values["fail-on-new"] === true });
+  if (code !== 0 || maxWarnings === void 0) return code;
+  const warnings = result.findings.filter(
+    (f) => f.level === "warning" && !f.exception && (values["fail-on-new"] !== true || f.drift === "new")
+  ).length;
+  if (warnings > maxWarnings) {
+    io.stderr(
+      `trustgate: ${warnings} warning${warnings === 1 ? "" : "s"} found, more than --max-warnings ${maxWarnings} allows.
+`
+    );
+    return 1;
+  }
+  return 0;
+}
+function parseMaxWarnings(value) {
+  if (value === void 0) return void 0;
+  if (!/^\d{1,9}$/.test(value)) {
+    throw new TrustgateError(
+      "E_ARGS",
+      `--max-warnings "${value}" is not a number of warnings; use a whole number such as 0 or 10.`
+    );
+  }
+  return Number(value);
+}
+function gitRoot(dir) {
+  let at = path15.resolve(dir);
+  for (; ; ) {
+    if (existsSync4(path15.join(at, ".git"))) return at;
+    const up = path15.dirname(at);
+    if (up === at) return void 0;
+    at = up;
+  }
+}
+function errorsOnly(result) {
+  const findings = result.findings.filter((f) => f.level === "error");
+  const shown2 = { ...result, findings, summary: summarize(findings) };
+  Object.defineProperty(shown2, "facts", { enumerable: true, get: () => result.facts });
+  return shown2;
+}
+function existingAnchor(cwd, repo, factFiles) {
+  const base = path15.resolve(cwd, repo ?? ".");
+  const candidates = [
+    ...factFiles.map((f) => path15.relative(base, path15.resolve(cwd, f))),
+    "package.json",
+    "README.md"
+  ];
+  const found = candidates.find(
+    (f) => f !== "" && !f.startsWith("..") && !path15.isAbsolute(f) && existsSync4(path15.join(base, f))
+  );
+  if (found !== void 0) return found.split(path15.sep).join("/");
+  try {
+    return readdirSync4(base, { withFileTypes: true }).filter((d) => d.isFile() && !d.name.endsWith(".tmp")).map((d) => d.name).sort()[0];
+  } catch {
+    return void 0;
+  }
 }
 function pausing(policy) {
   const rules2 = policy.rules.map((r) => {
@@ -30390,7 +30799,7 @@ function pausing(policy) {
   });
   return { ...policy, rules: rules2 };
 }
-async function writeReports(result, outputs, io, omitWaived) {
+async function writeReports(result, outputs, io, options) {
   let failed = false;
   let writeError2;
   const staged = [];
@@ -30400,7 +30809,7 @@ async function writeReports(result, outputs, io, omitWaived) {
     try {
       data2 = await output.reporter(result, {
         color: output.file === void 0 && io.color,
-        omitWaived,
+        ...options,
         warn: (message) => io.stderr(`trustgate: ${output.format}: ${terminalSafe(message)}
 `)
       });
@@ -30540,18 +30949,37 @@ var init_check = __esm({
         value: "LEVEL",
         help: "Exit 1 on findings at or above: error, warning, note, never. Default: error."
       },
+      "max-warnings": {
+        type: "string",
+        value: "N",
+        help: "Also exit 1 when more than N warnings (not waived) are found."
+      },
+      quiet: {
+        type: "boolean",
+        help: "Report error-level findings only (the exit code still counts every finding)."
+      },
+      "allow-empty": {
+        type: "boolean",
+        help: "Accept a scan that finds no CI configuration and no package.json (default: exit 2, nothing was checked)."
+      },
+      color: { type: "boolean", help: "Colour the text output, even when it is not a terminal." },
+      "no-color": { type: "boolean", help: "Never colour the text output." },
       now: { type: "string", value: "ISO", help: "Evaluate as of this time (default: the facts\u2019 collectedAt)." },
       help: helpOption
     };
-    CHECK_USAGE = `Usage: trustgate check [options]
+    CHECK_USAGE = `Usage: trustgate check [DIR] [options]
 
-Evaluates a policy over facts and reports the findings.
+Evaluates a policy over facts and reports the findings. DIR is the repository
+to scan (as --repo DIR). With neither DIR, --repo, --facts nor --registry, the
+git repository that holds the current folder is scanned (else the current folder).
 
 ${optionHelp(checkOptions)}
 
-Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
-2 bad input, 3 a rule or reporter failed, 130 or 143 stopped by SIGINT or SIGTERM
-(no report is written).`;
+Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it (or more
+warnings than --max-warnings, or a source that could not be read in full),
+2 bad input (also: a scan that found nothing to check), 3 a rule or reporter
+failed, 4 a source could not be collected at all (such as a registry that cannot
+be reached), 130 or 143 stopped by SIGINT or SIGTERM (no report is written).`;
     FAIL_ON = ["error", "warning", "note", "never"];
   }
 });
@@ -30562,14 +30990,14 @@ __export(explain_exports, {
   explainData: () => explainData,
   runExplain: () => runExplain
 });
-import path15 from "node:path";
+import path16 from "node:path";
 function where(setBy) {
   if (!setBy) return "(default)";
   return `${label(setBy.file)}:${setBy.line}:${setBy.column}`;
 }
 function label(file) {
-  const abs = path15.resolve(file);
-  return abs.startsWith(PRESET_DIR) ? `trustgate:${path15.basename(abs, ".yaml")}` : file;
+  const abs = path16.resolve(file);
+  return abs.startsWith(PRESET_DIR) ? `trustgate:${path16.basename(abs, ".yaml")}` : file;
 }
 function explainData(policy) {
   return {
@@ -30741,8 +31169,8 @@ __export(test_cmd_exports, {
   findTestFiles: () => findTestFiles,
   runTest: () => runTest
 });
-import { readdirSync as readdirSync3, statSync as statSync4 } from "node:fs";
-import path16 from "node:path";
+import { readdirSync as readdirSync5, statSync as statSync4 } from "node:fs";
+import path17 from "node:path";
 function findTestFiles(target) {
   let st;
   try {
@@ -30753,9 +31181,9 @@ function findTestFiles(target) {
   if (!st.isDirectory()) return [target];
   const out = [];
   const walk = (dir) => {
-    for (const entry of readdirSync3(dir, { withFileTypes: true })) {
+    for (const entry of readdirSync5(dir, { withFileTypes: true })) {
       if (entry.name === "node_modules" || entry.name === ".git") continue;
-      const full = path16.join(dir, entry.name);
+      const full = path17.join(dir, entry.name);
       if (entry.isDirectory()) walk(full);
       else if (entry.isFile() && entry.name.endsWith(".test.yaml")) out.push(full);
     }
@@ -30785,7 +31213,7 @@ ${optionHelp(testOptions)}
   let passed = 0;
   let failed = 0;
   for (const file of files) {
-    const result = await runPolicyTestFile(path16.resolve(file), {
+    const result = await runPolicyTestFile(path17.resolve(file), {
       ...policyLoadOptions(cwd, values.plugins),
       cwd
     });
@@ -30856,8 +31284,8 @@ __export(init_exports, {
   starterWorkflow: () => starterWorkflow
 });
 import { spawnSync as spawnSync2 } from "node:child_process";
-import { existsSync as existsSync4, mkdirSync } from "node:fs";
-import path17 from "node:path";
+import { existsSync as existsSync5, mkdirSync } from "node:fs";
+import path18 from "node:path";
 function starterPolicy(name) {
   return `# trustgate policy: the npm publishing rules this repository follows.
 # Reference: https://github.com/trustgate/trustgate/blob/main/docs/policy.md
@@ -30939,14 +31367,14 @@ ${optionHelp(initOptions)}
     );
     return 0;
   }
-  const dir = path17.resolve(values.dir ?? ".");
-  if (!existsSync4(dir))
+  const dir = path18.resolve(values.dir ?? ".");
+  if (!existsSync5(dir))
     throw new TrustgateError("E_ARGS", `${values.dir}: Cannot set up: the folder does not exist.`);
   const files = [
-    [POLICY_FILE, starterPolicy(path17.basename(dir))],
+    [POLICY_FILE, starterPolicy(path18.basename(dir))],
     [WORKFLOW_FILE, starterWorkflow(values.action ?? ACTION_REF, defaultBranch(dir))]
   ];
-  const existing = files.filter(([f]) => existsSync4(path17.join(dir, f))).map(([f]) => f);
+  const existing = files.filter(([f]) => existsSync5(path18.join(dir, f))).map(([f]) => f);
   if (existing.length > 0 && !values.force) {
     throw new TrustgateError(
       "E_EXISTS",
@@ -30954,8 +31382,8 @@ ${optionHelp(initOptions)}
     );
   }
   for (const [file, text4] of files) {
-    mkdirSync(path17.dirname(path17.join(dir, file)), { recursive: true });
-    writeAtomic(path17.join(dir, file), text4);
+    mkdirSync(path18.dirname(path18.join(dir, file)), { recursive: true });
+    writeAtomic(path18.join(dir, file), text4);
     io.stdout(`Wrote ${file}
 `);
   }
@@ -31046,8 +31474,8 @@ var init_rules_cmd = __esm({
 
 // packages/cli/src/action.ts
 init_errors();
-import { appendFileSync, existsSync as existsSync5, mkdirSync as mkdirSync2 } from "node:fs";
-import path18 from "node:path";
+import { appendFileSync, existsSync as existsSync6, mkdirSync as mkdirSync2 } from "node:fs";
+import path19 from "node:path";
 
 // packages/cli/src/action-plugins.ts
 import { spawnSync } from "node:child_process";
@@ -31199,9 +31627,9 @@ Commands:
   test     Run policy tests (*.test.yaml).
   rules    List the built-in rules.
 
-Run "trustgate <command> --help" for a command's options.
-Exit codes: 0 pass, 1 findings at or above --fail-on, 2 bad input, 3 internal failure,
-130 stopped by SIGINT, 143 stopped by SIGTERM.`;
+Run "trustgate <command> --help" (or "trustgate help <command>") for a command's options.
+Exit codes: 0 pass, 1 findings at or above --fail-on, 2 bad input, 3 a rule or reporter failed,
+4 a source could not be collected at all, 130 stopped by SIGINT, 143 stopped by SIGTERM.`;
 var COMMANDS = ["check", "collect", "explain", "fix", "init", "rules", "test"];
 async function main(argv) {
   const stdout = (s) => process.stdout.write(s);
@@ -31209,7 +31637,18 @@ async function main(argv) {
   const noColor = process.env.NO_COLOR !== void 0 && process.env.NO_COLOR !== "";
   const color = !noColor && (Boolean(process.stdout.isTTY) || (process.env.FORCE_COLOR ?? "0") !== "0");
   const unhandle = handleSignals(stderr, removePending);
-  const [command, ...args] = argv;
+  const closedPipe = (error) => {
+    if (error.code !== "EPIPE") throw error;
+    removePending();
+    process.exit(0);
+  };
+  process.stdout.on("error", closedPipe);
+  process.stderr.on("error", closedPipe);
+  let [command, ...args] = argv;
+  if (command === "help" && args.length > 0 && COMMANDS.includes(args[0])) {
+    command = args[0];
+    args = ["--help"];
+  }
   try {
     switch (command) {
       case "check":
@@ -31228,6 +31667,7 @@ async function main(argv) {
         return (await init_rules_cmd().then(() => rules_cmd_exports)).runRules(args, { stdout });
       case "--version":
       case "-v":
+      case "-V":
         stdout(`${TOOL.version}
 `);
         return 0;
@@ -31286,8 +31726,8 @@ async function runAction(env, io, run = main) {
     );
   const workspace = env.GITHUB_WORKSPACE || process.cwd();
   const workingDirectory = getInput(env, "working-directory") || ".";
-  const dir = path18.resolve(workspace, workingDirectory);
-  if (!existsSync5(dir))
+  const dir = path19.resolve(workspace, workingDirectory);
+  if (!existsSync6(dir))
     return bad(`working-directory "${workingDirectory}" does not exist in the workspace.`);
   const failOn = getInput(env, "fail-on") || "error";
   if (!LEVELS.includes(failOn)) return bad(`fail-on is "${failOn}"; use one of ${LEVELS.join(", ")}.`);
@@ -31310,17 +31750,17 @@ async function runAction(env, io, run = main) {
     "--format",
     "text",
     "--format",
-    `sarif=${path18.resolve(dir, sarif2)}`
+    `sarif=${path19.resolve(dir, sarif2)}`
   ];
   if (env.GITHUB_STEP_SUMMARY) args.push("--format", `markdown=${env.GITHUB_STEP_SUMMARY}`);
-  if (policy) args.push("--policy", path18.resolve(dir, policy));
+  if (policy) args.push("--policy", path19.resolve(dir, policy));
   if (omitWaived) args.push("--omit-waived");
   args.push("--plugins", decision.plugins);
   for (const line2 of getInput(env, "formats").split("\n")) {
     const format = line2.trim();
     if (format) args.push("--format", format);
   }
-  mkdirSync2(path18.dirname(path18.resolve(dir, sarif2)), { recursive: true });
+  mkdirSync2(path19.dirname(path19.resolve(dir, sarif2)), { recursive: true });
   const cwd = process.cwd();
   process.chdir(dir);
   let code;
@@ -31331,7 +31771,7 @@ async function runAction(env, io, run = main) {
   }
   if (env.GITHUB_OUTPUT) {
     appendFileSync(env.GITHUB_OUTPUT, `exit-code=${code}
-sarif=${path18.join(workingDirectory, sarif2)}
+sarif=${path19.join(workingDirectory, sarif2)}
 `);
   }
   return 0;

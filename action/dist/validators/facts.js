@@ -410,12 +410,12 @@ var __trustgate = (() => {
 
   // packages/core/ajv-standalone.js
   var root = validate10;
-  var schema11 = { "$schema": "http://json-schema.org/draft-07/schema#", "title": "trustgate facts (schema version 1)", "type": "object", "required": ["schemaVersion", "collectedAt", "sources"], "additionalProperties": false, "definitions": { "Origin": { "type": "object", "description": "Where an entity was found: a repo-relative file position, or a registry URL.", "required": [], "properties": { "file": { "type": "string", "minLength": 1 }, "line": { "type": "integer", "minimum": 1 }, "column": { "type": "integer", "minimum": 1 }, "endLine": { "type": "integer", "minimum": 1 }, "endColumn": { "type": "integer", "minimum": 1 }, "url": { "type": "string", "minLength": 1 } }, "additionalProperties": false }, "SourceError": { "type": "object", "required": ["message"], "properties": { "entity": { "type": "string" }, "message": { "type": "string" } }, "additionalProperties": false }, "Source": { "type": "object", "description": "One collector run: what it covered, and whether it completed.", "required": ["collector", "covers", "complete"], "properties": { "collector": { "type": "string", "minLength": 1 }, "target": { "type": "string" }, "covers": { "type": "array", "items": { "$ref": "#/definitions/CollectionName" }, "uniqueItems": true }, "complete": { "type": "boolean" }, "errors": { "type": "array", "items": { "$ref": "#/definitions/SourceError" } }, "attestedAt": { "type": "string", "format": "date-time" } }, "additionalProperties": false }, "CollectionName": { "type": "string", "enum": ["tokens", "accounts", "packages", "orgs", "workflows", "npmrc", "manifests"] }, "Token": { "type": "object", "required": ["id", "kind", "access", "created", "expires"], "properties": { "id": { "type": "string", "minLength": 1 }, "owner": { "type": ["string", "null"] }, "kind": { "type": "string", "enum": ["classic", "granular", "session", "unknown"] }, "classicType": { "type": ["string", "null"], "enum": ["publish", "automation", "read-only", null] }, "access": { "type": "string", "enum": ["read", "write"] }, "created": { "type": ["string", "null"], "format": "date-time" }, "expires": { "type": ["string", "null"], "format": "date-time" }, "lastUsed": { "type": ["string", "null"], "format": "date-time" }, "bypass2fa": { "type": ["boolean", "null"] }, "cidr": { "type": "array", "items": { "type": "string" } }, "packages": { "type": "array", "items": { "type": "string" } }, "scopes": { "type": "array", "items": { "type": "string" } }, "orgs": { "type": "array", "items": { "type": "string" } }, "display": { "type": "string" }, "origin": { "$ref": "#/definitions/Origin" } }, "additionalProperties": false }, "TwoFactor": { "type": ["object", "null"], "required": ["enabled", "mode", "method"], "properties": { "enabled": { "type": "boolean" }, "mode": { "type": ["string", "null"], "enum": ["auth-only", "auth-and-writes", null] }, "pending": { "type": "boolean" }, "method": { "type": ["string", "null"], "enum": ["webauthn", "totp", "unknown", null] } }, "additionalProperties": false, "description": "2FA settings of an account; null when the sources could not tell." }, "Account": { "type": "object", "required": ["id", "tfa"], "properties": { "id": { "type": "string", "minLength": 1 }, "tfa": { "$ref": "#/definitions/TwoFactor" }, "roles": { "type": "array", "items": { "type": "string" } }, "origin": { "$ref": "#/definitions/Origin" } }, "additionalProperties": false }, "TrustedPublisher": { "type": "object", "required": ["provider"], "properties": { "provider": { "type": "string", "enum": ["github", "gitlab", "circleci"] }, "repository": { "type": "string" }, "project": { "type": "string" }, "workflow": { "type": "string" }, "environment": { "type": ["string", "null"] } }, "additionalProperties": false }, "LatestVersion": { "type": ["object", "null"], "required": ["version"], "properties": { "version": { "type": "string" }, "publishedAt": { "type": ["string", "null"], "format": "date-time" }, "provenance": { "type": ["boolean", "null"] }, "trustedPublisher": { "type": ["boolean", "null"] }, "publisher": { "type": ["string", "null"] } }, "additionalProperties": false }, "Package": { "type": "object", "required": ["id", "mfa", "trustedPublishers"], "properties": { "id": { "type": "string", "minLength": 1 }, "access": { "type": ["string", "null"], "enum": ["public", "restricted", null] }, "mfa": { "type": ["string", "null"], "enum": ["publish", "automation", "none", null] }, "trustedPublishers": { "type": ["array", "null"], "items": { "$ref": "#/definitions/TrustedPublisher" } }, "maintainers": { "type": "array", "items": { "type": "string" } }, "latest": { "$ref": "#/definitions/LatestVersion" }, "origin": { "$ref": "#/definitions/Origin" } }, "additionalProperties": false }, "OrgMember": { "type": "object", "required": ["name", "role"], "properties": { "name": { "type": "string", "minLength": 1 }, "role": { "type": "string" } }, "additionalProperties": false }, "Org": { "type": "object", "required": ["id", "members"], "properties": { "id": { "type": "string", "minLength": 1 }, "members": { "type": "array", "items": { "$ref": "#/definitions/OrgMember" } }, "origin": { "$ref": "#/definitions/Origin" } }, "additionalProperties": false }, "WorkflowAuth": { "type": "object", "required": ["oidc", "tokenSecrets", "tokenEnv"], "properties": { "oidc": { "type": "boolean" }, "tokenSecrets": { "type": "array", "items": { "type": "string" } }, "tokenEnv": { "type": "array", "items": { "type": "string" } } }, "additionalProperties": false }, "WorkflowStep": { "type": "object", "description": "One publishing step of a CI workflow.", "required": ["id", "file", "provider", "registry", "job", "tool", "auth", "provenance", "origin"], "properties": { "id": { "type": "string", "minLength": 1 }, "file": { "type": "string", "minLength": 1 }, "provider": { "type": "string", "enum": ["github", "gitlab", "circleci"] }, "registry": { "type": "string" }, "job": { "type": "string" }, "tool": { "type": "string" }, "command": { "type": "string" }, "auth": { "$ref": "#/definitions/WorkflowAuth" }, "provenance": { "type": ["boolean", "null"] }, "origin": { "$ref": "#/definitions/Origin" } }, "additionalProperties": false }, "NpmrcEntry": { "type": "object", "required": ["id", "file", "registry", "key", "value", "origin"], "properties": { "id": { "type": "string", "minLength": 1 }, "file": { "type": "string", "minLength": 1 }, "registry": { "type": "string" }, "key": { "type": "string", "enum": ["_authToken", "_auth", "_password"] }, "value": { "type": "string", "enum": ["literal", "env", "empty"] }, "envVar": { "type": ["string", "null"] }, "origin": { "$ref": "#/definitions/Origin" } }, "additionalProperties": false }, "Manifest": { "type": "object", "required": ["id", "file", "name", "private", "origin"], "properties": { "id": { "type": "string", "minLength": 1 }, "file": { "type": "string", "minLength": 1 }, "name": { "type": ["string", "null"] }, "private": { "type": "boolean" }, "publishConfig": { "type": ["object", "null"] }, "repository": { "type": ["string", "null"] }, "origin": { "$ref": "#/definitions/Origin" } }, "additionalProperties": false } }, "properties": { "schemaVersion": { "const": 1 }, "collectedAt": { "type": "string", "format": "date-time" }, "sources": { "type": "array", "items": { "$ref": "#/definitions/Source" } }, "tokens": { "type": "array" }, "accounts": { "type": "array" }, "packages": { "type": "array" }, "orgs": { "type": "array" }, "workflows": { "type": "array" }, "npmrc": { "type": "array" }, "manifests": { "type": "array" } } };
+  var schema11 = { "$schema": "http://json-schema.org/draft-07/schema#", "title": "trustgate facts (schema version 1)", "type": "object", "required": ["schemaVersion", "collectedAt", "sources"], "additionalProperties": false, "definitions": { "Origin": { "type": "object", "description": "Where an entity was found: a repo-relative file position, or a registry URL.", "required": [], "properties": { "file": { "type": "string", "minLength": 1 }, "line": { "type": "integer", "minimum": 1 }, "column": { "type": "integer", "minimum": 1 }, "endLine": { "type": "integer", "minimum": 1 }, "endColumn": { "type": "integer", "minimum": 1 }, "url": { "type": "string", "minLength": 1 } }, "additionalProperties": false }, "SourceError": { "type": "object", "required": ["message"], "properties": { "entity": { "type": "string" }, "message": { "type": "string" }, "line": { "type": "integer", "minimum": 1 }, "column": { "type": "integer", "minimum": 1 } }, "additionalProperties": false }, "Source": { "type": "object", "description": "One collector run: what it covered, and whether it completed.", "required": ["collector", "covers", "complete"], "properties": { "collector": { "type": "string", "minLength": 1 }, "target": { "type": "string" }, "covers": { "type": "array", "items": { "$ref": "#/definitions/CollectionName" }, "uniqueItems": true }, "complete": { "type": "boolean" }, "errors": { "type": "array", "items": { "$ref": "#/definitions/SourceError" } }, "attestedAt": { "type": "string", "format": "date-time" } }, "additionalProperties": false }, "CollectionName": { "type": "string", "enum": ["tokens", "accounts", "packages", "orgs", "workflows", "npmrc", "manifests"] }, "Token": { "type": "object", "required": ["id", "kind", "access", "created", "expires"], "properties": { "id": { "type": "string", "minLength": 1 }, "owner": { "type": ["string", "null"] }, "kind": { "type": "string", "enum": ["classic", "granular", "session", "unknown"] }, "classicType": { "type": ["string", "null"], "enum": ["publish", "automation", "read-only", null] }, "access": { "type": "string", "enum": ["read", "write"] }, "created": { "type": ["string", "null"], "format": "date-time" }, "expires": { "type": ["string", "null"], "format": "date-time" }, "lastUsed": { "type": ["string", "null"], "format": "date-time" }, "bypass2fa": { "type": ["boolean", "null"] }, "cidr": { "type": "array", "items": { "type": "string" } }, "packages": { "type": "array", "items": { "type": "string" } }, "scopes": { "type": "array", "items": { "type": "string" } }, "orgs": { "type": "array", "items": { "type": "string" } }, "display": { "type": "string" }, "origin": { "$ref": "#/definitions/Origin" } }, "additionalProperties": false }, "TwoFactor": { "type": ["object", "null"], "required": ["enabled", "mode", "method"], "properties": { "enabled": { "type": "boolean" }, "mode": { "type": ["string", "null"], "enum": ["auth-only", "auth-and-writes", null] }, "pending": { "type": "boolean" }, "method": { "type": ["string", "null"], "enum": ["webauthn", "totp", "unknown", null] } }, "additionalProperties": false, "description": "2FA settings of an account; null when the sources could not tell." }, "Account": { "type": "object", "required": ["id", "tfa"], "properties": { "id": { "type": "string", "minLength": 1 }, "tfa": { "$ref": "#/definitions/TwoFactor" }, "roles": { "type": "array", "items": { "type": "string" } }, "origin": { "$ref": "#/definitions/Origin" } }, "additionalProperties": false }, "TrustedPublisher": { "type": "object", "required": ["provider"], "properties": { "provider": { "type": "string", "enum": ["github", "gitlab", "circleci"] }, "repository": { "type": "string" }, "project": { "type": "string" }, "workflow": { "type": "string" }, "environment": { "type": ["string", "null"] } }, "additionalProperties": false }, "LatestVersion": { "type": ["object", "null"], "required": ["version"], "properties": { "version": { "type": "string" }, "publishedAt": { "type": ["string", "null"], "format": "date-time" }, "provenance": { "type": ["boolean", "null"] }, "trustedPublisher": { "type": ["boolean", "null"] }, "publisher": { "type": ["string", "null"] } }, "additionalProperties": false }, "Package": { "type": "object", "required": ["id", "mfa", "trustedPublishers"], "properties": { "id": { "type": "string", "minLength": 1 }, "access": { "type": ["string", "null"], "enum": ["public", "restricted", null] }, "mfa": { "type": ["string", "null"], "enum": ["publish", "automation", "none", null] }, "trustedPublishers": { "type": ["array", "null"], "items": { "$ref": "#/definitions/TrustedPublisher" } }, "maintainers": { "type": "array", "items": { "type": "string" } }, "latest": { "$ref": "#/definitions/LatestVersion" }, "origin": { "$ref": "#/definitions/Origin" } }, "additionalProperties": false }, "OrgMember": { "type": "object", "required": ["name", "role"], "properties": { "name": { "type": "string", "minLength": 1 }, "role": { "type": "string" } }, "additionalProperties": false }, "Org": { "type": "object", "required": ["id", "members"], "properties": { "id": { "type": "string", "minLength": 1 }, "members": { "type": "array", "items": { "$ref": "#/definitions/OrgMember" } }, "origin": { "$ref": "#/definitions/Origin" } }, "additionalProperties": false }, "WorkflowAuth": { "type": "object", "required": ["oidc", "tokenSecrets", "tokenEnv"], "properties": { "oidc": { "type": "boolean" }, "tokenSecrets": { "type": "array", "items": { "type": "string" } }, "tokenEnv": { "type": "array", "items": { "type": "string" } } }, "additionalProperties": false }, "WorkflowStep": { "type": "object", "description": "One publishing step of a CI workflow.", "required": ["id", "file", "provider", "registry", "job", "tool", "auth", "provenance", "origin"], "properties": { "id": { "type": "string", "minLength": 1 }, "file": { "type": "string", "minLength": 1 }, "provider": { "type": "string", "enum": ["github", "gitlab", "circleci"] }, "registry": { "type": "string" }, "job": { "type": "string" }, "tool": { "type": "string" }, "command": { "type": "string" }, "auth": { "$ref": "#/definitions/WorkflowAuth" }, "provenance": { "type": ["boolean", "null"] }, "origin": { "$ref": "#/definitions/Origin" } }, "additionalProperties": false }, "NpmrcEntry": { "type": "object", "required": ["id", "file", "registry", "key", "value", "origin"], "properties": { "id": { "type": "string", "minLength": 1 }, "file": { "type": "string", "minLength": 1 }, "registry": { "type": "string" }, "key": { "type": "string", "enum": ["_authToken", "_auth", "_password"] }, "value": { "type": "string", "enum": ["literal", "env", "empty"] }, "envVar": { "type": ["string", "null"] }, "origin": { "$ref": "#/definitions/Origin" } }, "additionalProperties": false }, "Manifest": { "type": "object", "required": ["id", "file", "name", "private", "origin"], "properties": { "id": { "type": "string", "minLength": 1 }, "file": { "type": "string", "minLength": 1 }, "name": { "type": ["string", "null"] }, "private": { "type": "boolean" }, "publishConfig": { "type": ["object", "null"] }, "repository": { "type": ["string", "null"] }, "origin": { "$ref": "#/definitions/Origin" } }, "additionalProperties": false } }, "properties": { "schemaVersion": { "const": 1 }, "collectedAt": { "type": "string", "format": "date-time" }, "sources": { "type": "array", "items": { "$ref": "#/definitions/Source" } }, "tokens": { "type": "array" }, "accounts": { "type": "array" }, "packages": { "type": "array" }, "orgs": { "type": "array" }, "workflows": { "type": "array" }, "npmrc": { "type": "array" }, "manifests": { "type": "array" } } };
   var func2 = Object.prototype.hasOwnProperty;
   var formats0 = FORMATS["date-time"];
   var schema12 = { "type": "object", "description": "One collector run: what it covered, and whether it completed.", "required": ["collector", "covers", "complete"], "properties": { "collector": { "type": "string", "minLength": 1 }, "target": { "type": "string" }, "covers": { "type": "array", "items": { "$ref": "#/definitions/CollectionName" }, "uniqueItems": true }, "complete": { "type": "boolean" }, "errors": { "type": "array", "items": { "$ref": "#/definitions/SourceError" } }, "attestedAt": { "type": "string", "format": "date-time" } }, "additionalProperties": false };
   var schema13 = { "type": "string", "enum": ["tokens", "accounts", "packages", "orgs", "workflows", "npmrc", "manifests"] };
-  var schema14 = { "type": "object", "required": ["message"], "properties": { "entity": { "type": "string" }, "message": { "type": "string" } }, "additionalProperties": false };
+  var schema14 = { "type": "object", "required": ["message"], "properties": { "entity": { "type": "string" }, "message": { "type": "string" }, "line": { "type": "integer", "minimum": 1 }, "column": { "type": "integer", "minimum": 1 } }, "additionalProperties": false };
   var func3 = require_ucs2length().default;
   var func0 = require_equal().default;
   function validate11(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
@@ -576,7 +576,7 @@ var __trustgate = (() => {
                 errors++;
               }
               for (const key1 in data6) {
-                if (!(key1 === "entity" || key1 === "message")) {
+                if (!(key1 === "entity" || key1 === "message" || key1 === "line" || key1 === "column")) {
                   const err13 = { instancePath: instancePath + "/errors/" + i2, schemaPath: "#/definitions/SourceError/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key1 }, message: "must NOT have additional properties", schema: false, parentSchema: schema14, data: data6 };
                   if (vErrors === null) {
                     vErrors = [err13];
@@ -610,54 +610,100 @@ var __trustgate = (() => {
                   errors++;
                 }
               }
+              if (data6.line !== void 0) {
+                let data9 = data6.line;
+                if (!(typeof data9 == "number" && (!(data9 % 1) && !isNaN(data9)) && isFinite(data9))) {
+                  const err16 = { instancePath: instancePath + "/errors/" + i2 + "/line", schemaPath: "#/definitions/SourceError/properties/line/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema14.properties.line.type, parentSchema: schema14.properties.line, data: data9 };
+                  if (vErrors === null) {
+                    vErrors = [err16];
+                  } else {
+                    vErrors.push(err16);
+                  }
+                  errors++;
+                }
+                if (typeof data9 == "number" && isFinite(data9)) {
+                  if (data9 < 1 || isNaN(data9)) {
+                    const err17 = { instancePath: instancePath + "/errors/" + i2 + "/line", schemaPath: "#/definitions/SourceError/properties/line/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema14.properties.line, data: data9 };
+                    if (vErrors === null) {
+                      vErrors = [err17];
+                    } else {
+                      vErrors.push(err17);
+                    }
+                    errors++;
+                  }
+                }
+              }
+              if (data6.column !== void 0) {
+                let data10 = data6.column;
+                if (!(typeof data10 == "number" && (!(data10 % 1) && !isNaN(data10)) && isFinite(data10))) {
+                  const err18 = { instancePath: instancePath + "/errors/" + i2 + "/column", schemaPath: "#/definitions/SourceError/properties/column/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema14.properties.column.type, parentSchema: schema14.properties.column, data: data10 };
+                  if (vErrors === null) {
+                    vErrors = [err18];
+                  } else {
+                    vErrors.push(err18);
+                  }
+                  errors++;
+                }
+                if (typeof data10 == "number" && isFinite(data10)) {
+                  if (data10 < 1 || isNaN(data10)) {
+                    const err19 = { instancePath: instancePath + "/errors/" + i2 + "/column", schemaPath: "#/definitions/SourceError/properties/column/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema14.properties.column, data: data10 };
+                    if (vErrors === null) {
+                      vErrors = [err19];
+                    } else {
+                      vErrors.push(err19);
+                    }
+                    errors++;
+                  }
+                }
+              }
             } else {
-              const err16 = { instancePath: instancePath + "/errors/" + i2, schemaPath: "#/definitions/SourceError/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema14.type, parentSchema: schema14, data: data6 };
+              const err20 = { instancePath: instancePath + "/errors/" + i2, schemaPath: "#/definitions/SourceError/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema14.type, parentSchema: schema14, data: data6 };
               if (vErrors === null) {
-                vErrors = [err16];
+                vErrors = [err20];
               } else {
-                vErrors.push(err16);
+                vErrors.push(err20);
               }
               errors++;
             }
           }
         } else {
-          const err17 = { instancePath: instancePath + "/errors", schemaPath: "#/properties/errors/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema12.properties.errors.type, parentSchema: schema12.properties.errors, data: data5 };
+          const err21 = { instancePath: instancePath + "/errors", schemaPath: "#/properties/errors/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema12.properties.errors.type, parentSchema: schema12.properties.errors, data: data5 };
           if (vErrors === null) {
-            vErrors = [err17];
+            vErrors = [err21];
           } else {
-            vErrors.push(err17);
+            vErrors.push(err21);
           }
           errors++;
         }
       }
       if (data.attestedAt !== void 0) {
-        let data9 = data.attestedAt;
-        if (typeof data9 === "string") {
-          if (!formats0.validate(data9)) {
-            const err18 = { instancePath: instancePath + "/attestedAt", schemaPath: "#/properties/attestedAt/format", keyword: "format", params: { format: "date-time" }, message: 'must match format "date-time"', schema: "date-time", parentSchema: schema12.properties.attestedAt, data: data9 };
+        let data11 = data.attestedAt;
+        if (typeof data11 === "string") {
+          if (!formats0.validate(data11)) {
+            const err22 = { instancePath: instancePath + "/attestedAt", schemaPath: "#/properties/attestedAt/format", keyword: "format", params: { format: "date-time" }, message: 'must match format "date-time"', schema: "date-time", parentSchema: schema12.properties.attestedAt, data: data11 };
             if (vErrors === null) {
-              vErrors = [err18];
+              vErrors = [err22];
             } else {
-              vErrors.push(err18);
+              vErrors.push(err22);
             }
             errors++;
           }
         } else {
-          const err19 = { instancePath: instancePath + "/attestedAt", schemaPath: "#/properties/attestedAt/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema12.properties.attestedAt.type, parentSchema: schema12.properties.attestedAt, data: data9 };
+          const err23 = { instancePath: instancePath + "/attestedAt", schemaPath: "#/properties/attestedAt/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema12.properties.attestedAt.type, parentSchema: schema12.properties.attestedAt, data: data11 };
           if (vErrors === null) {
-            vErrors = [err19];
+            vErrors = [err23];
           } else {
-            vErrors.push(err19);
+            vErrors.push(err23);
           }
           errors++;
         }
       }
     } else {
-      const err20 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema12.type, parentSchema: schema12, data };
+      const err24 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema12.type, parentSchema: schema12, data };
       if (vErrors === null) {
-        vErrors = [err20];
+        vErrors = [err24];
       } else {
-        vErrors.push(err20);
+        vErrors.push(err24);
       }
       errors++;
     }
@@ -3891,6 +3937,6 @@ var __trustgate = (() => {
     validate19.errors = vErrors;
     return errors === 0;
   }
-  var hash = "407f3e4fd3037551";
+  var hash = "43c54989d2adbae1";
   return __toCommonJS(ajv_standalone_exports);
 })();

@@ -62,10 +62,16 @@ export function parseCommandArgs<T extends Record<string, OptionSpec>>(
       );
     }
     if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
-      const flag = /'(-[^ ']*)/.exec(message)?.[1] ?? 'an option';
+      // Node says "Option '-o, --output <value>' argument missing": name the option as --output (-o).
+      const quoted = /'([^']*)'/.exec(message)?.[1] ?? '';
+      const long = /--[\w-]+/.exec(quoted)?.[0];
+      const short = /(?:^|\s)(-\w)\b/.exec(quoted)?.[1];
+      const name = long ?? short;
+      const o = name ? spec[name.replace(/^-+/, '')] : undefined;
+      const flag = long && short ? `${long} (${short})` : (name ?? 'an option');
       throw new TrustgateError(
         'E_ARGS',
-        `Option ${flag.replace(/ .*/, '')} of trustgate ${command} needs a value.`,
+        `Option ${flag} of trustgate ${command} needs a value${o?.value ? ` (${long ?? short} ${o.value})` : ''}.`,
       );
     }
     if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {

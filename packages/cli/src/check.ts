@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import {
@@ -21,6 +21,7 @@ import {
   type RunResult,
   readFactsFile,
   readInputTextSync,
+  summarize,
   TrustgateError,
   terminalSafe,
 } from '@trustgate/core';
@@ -106,19 +107,38 @@ export const checkOptions = {
     value: 'LEVEL',
     help: 'Exit 1 on findings at or above: error, warning, note, never. Default: error.',
   },
+  'max-warnings': {
+    type: 'string',
+    value: 'N',
+    help: 'Also exit 1 when more than N warnings (not waived) are found.',
+  },
+  quiet: {
+    type: 'boolean',
+    help: 'Report error-level findings only (the exit code still counts every finding).',
+  },
+  'allow-empty': {
+    type: 'boolean',
+    help: 'Accept a scan that finds no CI configuration and no package.json (default: exit 2, nothing was checked).',
+  },
+  color: { type: 'boolean', help: 'Colour the text output, even when it is not a terminal.' },
+  'no-color': { type: 'boolean', help: 'Never colour the text output.' },
   now: { type: 'string', value: 'ISO', help: 'Evaluate as of this time (default: the facts’ collectedAt).' },
   help: helpOption,
 } satisfies Record<string, OptionSpec>;
 
-export const CHECK_USAGE = `Usage: trustgate check [options]
+export const CHECK_USAGE = `Usage: trustgate check [DIR] [options]
 
-Evaluates a policy over facts and reports the findings.
+Evaluates a policy over facts and reports the findings. DIR is the repository
+to scan (as --repo DIR). With neither DIR, --repo, --facts nor --registry, the
+git repository that holds the current folder is scanned (else the current folder).
 
 ${optionHelp(checkOptions)}
 
-Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
-2 bad input, 3 a rule or reporter failed, 130 or 143 stopped by SIGINT or SIGTERM
-(no report is written).`;
+Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it (or more
+warnings than --max-warnings, or a source that could not be read in full),
+2 bad input (also: a scan that found nothing to check), 3 a rule or reporter
+failed, 4 a source could not be collected at all (such as a registry that cannot
+be reached), 130 or 143 stopped by SIGINT or SIGTERM (no report is written).`;
 
 const FAIL_ON = ['error', 'warning', 'note', 'never'] as const;
 
@@ -254,16 +274,35 @@ export async function runCheck(
   args: string[],
   io: { stdout: (s: string | Uint8Array) => void; stderr: (s: string) => void; color: boolean },
 ): Promise<number> {
-  const { values } = parseCommandArgs('check', args, checkOptions);
+  const { values, positionals } = parseCommandArgs('check', args, checkOptions, 1);
   if (values.help) {
     io.stdout(`${CHECK_USAGE}\n`);
     return 0;
   }
   const failOn = parseFailOn(values['fail-on']);
+  const maxWarnings = parseMaxWarnings(values['max-warnings']);
   const now = parseNow(values.now);
+  if (values.color && values['no-color'])
+    throw new TrustgateError('E_ARGS', '--color and --no-color cannot be given together.');
+  const color = values.color ? true : values['no-color'] ? false : io.color;
   const cwd = process.cwd();
   const factFiles = values.facts ?? [];
-  const repo = values.repo ?? (factFiles.length === 0 && values.registry === undefined ? '.' : undefined);
+  if (positionals[0] !== undefined && values.repo !== undefined) {
+    throw new TrustgateError(
+      'E_ARGS',
+      `trustgate check takes the repository once: as DIR ("${positionals[0]}") or as --repo "${values.repo}".`,
+    );
+  }
+  let repo = values.repo ?? positionals[0];
+  if (repo === undefined && factFiles.length === 0 && values.registry === undefined) {
+    // From a subfolder (cd repo/.github), the repository is what a gate must see, not the subfolder.
+    const root = gitRoot(cwd);
+    repo = root === undefined || root === cwd ? '.' : root;
+    if (repo !== '.')
+      io.stderr(
+        `trustgate: Scanning the git repository that holds the current folder: ${terminalSafe(root!)}.\n`,
+      );
+  }
   const target =
     values.policy ?? defaultPolicy(cwd, repo, factFiles.length === 0 && values.registry === undefined);
   // The facts files are read while the policy loads: the reads run off this thread. A file that
@@ -308,7 +347,10 @@ export async function runCheck(
       ),
     );
   }
-  const repoScan = repo !== undefined ? await collect!.collectRepository(repo) : undefined;
+  const repoScan =
+    repo !== undefined
+      ? await collect!.collectRepository(repo, { allowEmpty: values['allow-empty'] === true })
+      : undefined;
   if (repoScan) loaded.push(repoScan.facts);
   const facts = mergeFacts(loaded);
   await letSignalsIn();
@@ -321,8 +363,85 @@ export async function runCheck(
     result = compareWithBaseline(result, readBaseline(values.baseline), values.baseline);
   else if (values['fail-on-new'])
     throw new TrustgateError('E_ARGS', '--fail-on-new needs --baseline REPORT.json.');
-  const reporterFailed = await writeReports(result, outputs, io, values['omit-waived'] ?? false);
-  return reporterFailed ? 3 : exitCodeFor(result, failOn, { newOnly: values['fail-on-new'] === true });
+  const shownResult = values.quiet ? errorsOnly(result) : result;
+  const anchorFile = existingAnchor(cwd, repo, factFiles);
+  const reporterFailed = await writeReports(
+    shownResult,
+    outputs,
+    { ...io, color },
+    { omitWaived: values['omit-waived'] ?? false, ...(anchorFile ? { anchorFile } : {}) },
+  );
+  if (reporterFailed) return 3;
+  const code = exitCodeFor(result, failOn, { newOnly: values['fail-on-new'] === true });
+  if (code !== 0 || maxWarnings === undefined) return code;
+  const warnings = result.findings.filter(
+    (f) => f.level === 'warning' && !f.exception && (values['fail-on-new'] !== true || f.drift === 'new'),
+  ).length;
+  if (warnings > maxWarnings) {
+    io.stderr(
+      `trustgate: ${warnings} warning${warnings === 1 ? '' : 's'} found, more than --max-warnings ${maxWarnings} allows.\n`,
+    );
+    return 1;
+  }
+  return 0;
+}
+
+/** `--max-warnings N`: a whole number, 0 or more. */
+export function parseMaxWarnings(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d{1,9}$/.test(value)) {
+    throw new TrustgateError(
+      'E_ARGS',
+      `--max-warnings "${value}" is not a number of warnings; use a whole number such as 0 or 10.`,
+    );
+  }
+  return Number(value);
+}
+
+/** The folder that holds `.git` (a folder, or a file for a worktree), from `dir` upwards. */
+export function gitRoot(dir: string): string | undefined {
+  let at = path.resolve(dir);
+  for (;;) {
+    if (existsSync(path.join(at, '.git'))) return at;
+    const up = path.dirname(at);
+    if (up === at) return undefined;
+    at = up;
+  }
+}
+
+/** `--quiet`: the result as reporters see it, with error-level findings only. */
+function errorsOnly(result: RunResult): RunResult {
+  const findings = result.findings.filter((f) => f.level === 'error');
+  const shown = { ...result, findings, summary: summarize(findings) };
+  // `facts` is worked out when first read (see evaluate): keep it lazy.
+  Object.defineProperty(shown, 'facts', { enumerable: true, get: () => result.facts });
+  return shown;
+}
+
+/**
+ * A file that exists, relative to where the reports point (the scanned repository, else the
+ * current folder), for findings that no file explains when the policy is a preset: SARIF needs one.
+ */
+function existingAnchor(cwd: string, repo: string | undefined, factFiles: string[]): string | undefined {
+  const base = path.resolve(cwd, repo ?? '.');
+  const candidates = [
+    ...factFiles.map((f) => path.relative(base, path.resolve(cwd, f))),
+    'package.json',
+    'README.md',
+  ];
+  const found = candidates.find(
+    (f) => f !== '' && !f.startsWith('..') && !path.isAbsolute(f) && existsSync(path.join(base, f)),
+  );
+  if (found !== undefined) return found.split(path.sep).join('/');
+  // Else any file at the top of the folder: SARIF needs a place that exists.
+  try {
+    return readdirSync(base, { withFileTypes: true })
+      .filter((d) => d.isFile() && !d.name.endsWith('.tmp'))
+      .map((d) => d.name)
+      .sort()[0];
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -354,7 +473,7 @@ async function writeReports(
   result: RunResult,
   outputs: Output[],
   io: Io,
-  omitWaived: boolean,
+  options: { omitWaived: boolean; anchorFile?: string },
 ): Promise<boolean> {
   let failed = false;
   let writeError: TrustgateError | undefined;
@@ -365,7 +484,7 @@ async function writeReports(
     try {
       data = await output.reporter(result, {
         color: output.file === undefined && io.color,
-        omitWaived,
+        ...options,
         warn: (message) => io.stderr(`trustgate: ${output.format}: ${terminalSafe(message)}\n`),
       });
     } catch (error) {

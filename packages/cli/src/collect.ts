@@ -1,3 +1,5 @@
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
 import {
   collectRegistry,
   RepositoryError,
@@ -53,6 +55,10 @@ export const collectOptions = {
     value: 'SECONDS',
     help: 'With --registry: stop collecting after this long, and record what was not collected (default: no limit).',
   },
+  'allow-empty': {
+    type: 'boolean',
+    help: 'Accept a scan that finds no CI configuration and no package.json (default: exit 2).',
+  },
   output: {
     type: 'string',
     short: 'o',
@@ -71,13 +77,18 @@ never written.
 ${optionHelp(collectOptions)}
 
 Exit codes: 0 collected (failed requests and unreadable files are recorded in
-the facts, which then fail closed), 2 bad input, 3 nothing could be collected.`;
+the facts, which then fail closed), 2 bad input (also: a scan that found no CI
+configuration and no package.json, without --allow-empty), 4 a source could not
+be collected at all (such as a registry that cannot be reached).`;
 
 /**
  * Scan a repository into validated facts, keeping the scan (check hands it to
  * `trustgate fix`'s planner). A folder that cannot be scanned is bad input.
  */
-export async function collectRepository(dir: string): Promise<{ facts: LoadedFacts; scan: RepositoryScan }> {
+export async function collectRepository(
+  dir: string,
+  options: { allowEmpty?: boolean } = {},
+): Promise<{ facts: LoadedFacts; scan: RepositoryScan }> {
   let scan: RepositoryScan;
   try {
     scan = await scanRepositoryWithContext(dir);
@@ -87,7 +98,32 @@ export async function collectRepository(dir: string): Promise<{ facts: LoadedFac
     }
     throw error;
   }
+  if (!options.allowEmpty && foundNothing(dir, scan)) {
+    const where = dir === '.' ? 'the current folder' : dir;
+    throw new TrustgateError(
+      'E_EMPTY',
+      `Found no CI configuration and no package.json in ${where}, so nothing was checked; run trustgate in a repository, or pass --allow-empty to accept an empty scan.`,
+    );
+  }
   return { facts: checkFacts(scan.facts, `facts of ${dir}`), scan };
+}
+
+/**
+ * Nothing scanned is not a pass: no CI configuration file (publishing or not), no package.json,
+ * no .npmrc credential, and no file that could not be read.
+ */
+function foundNothing(dir: string, scan: RepositoryScan): boolean {
+  const { facts } = scan;
+  if ((facts.manifests?.length ?? 0) + (facts.workflows?.length ?? 0) + (facts.npmrc?.length ?? 0) > 0)
+    return false;
+  if (facts.sources.some((s) => !s.complete || (s.errors?.length ?? 0) > 0)) return false;
+  if (existsSync(path.join(dir, '.gitlab-ci.yml')) || existsSync(path.join(dir, '.circleci', 'config.yml')))
+    return false;
+  try {
+    return !readdirSync(path.join(dir, '.github', 'workflows')).some((f) => /\.ya?ml$/.test(f));
+  } catch {
+    return true;
+  }
 }
 
 export interface RegistryArgs {
@@ -115,7 +151,7 @@ function parseSeconds(name: string, value: string | undefined, max: number): num
   return Math.round(seconds * 1000);
 }
 
-/** Collect from a registry. Exit 3 (an internal failure) when every request failed. */
+/** Collect from a registry. Exit 4 (a source could not be collected at all) when every request failed. */
 export async function collectFromRegistry(
   args: RegistryArgs,
   stderr: (s: string) => void,
@@ -171,9 +207,7 @@ export async function collectFromRegistry(
     throw new TrustgateError(
       'E_REGISTRY',
       `Nothing could be collected from ${url}: ${first?.message ?? 'every request failed.'}`,
-      {
-        exitCode: 3,
-      },
+      { exitCode: 4 },
     );
   }
   if (failures > 0)
@@ -218,7 +252,9 @@ export async function runCollect(
     );
   }
   if (values.repo !== undefined || values.registry === undefined)
-    parts.push((await collectRepository(values.repo ?? '.')).facts);
+    parts.push(
+      (await collectRepository(values.repo ?? '.', { allowEmpty: values['allow-empty'] === true })).facts,
+    );
   const json = `${JSON.stringify(mergeFacts(parts), null, 2)}\n`;
   if (values.output) writeAtomic(values.output, json);
   else io.stdout(json);

@@ -15,8 +15,9 @@ Commands:
   test     Run policy tests (*.test.yaml).
   rules    List the built-in rules.
 
-Run "trustgate <command> --help" for a command's options.
-Exit codes: 0 pass, 1 findings at or above --fail-on, 2 bad input, 3 internal failure,\n130 stopped by SIGINT, 143 stopped by SIGTERM.`;
+Run "trustgate <command> --help" (or "trustgate help <command>") for a command's options.
+Exit codes: 0 pass, 1 findings at or above --fail-on, 2 bad input, 3 a rule or reporter failed,
+4 a source could not be collected at all, 130 stopped by SIGINT, 143 stopped by SIGTERM.`;
 
 const COMMANDS = ['check', 'collect', 'explain', 'fix', 'init', 'rules', 'test'];
 
@@ -28,7 +29,20 @@ export async function main(argv: string[]): Promise<number> {
   const color = !noColor && (Boolean(process.stdout.isTTY) || (process.env.FORCE_COLOR ?? '0') !== '0');
   // SIGINT and SIGTERM end the run: 130 and 143, temporary files removed, no report in place.
   const unhandle = handleSignals(stderr, removePending);
-  const [command, ...args] = argv;
+  // A reader that stops early (`trustgate rules | head -1`) closes the pipe: that ends the run
+  // quietly, as it would for any Unix tool, without a stack trace.
+  const closedPipe = (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    removePending();
+    process.exit(0);
+  };
+  process.stdout.on('error', closedPipe);
+  process.stderr.on('error', closedPipe);
+  let [command, ...args] = argv;
+  if (command === 'help' && args.length > 0 && COMMANDS.includes(args[0]!)) {
+    command = args[0];
+    args = ['--help'];
+  }
   try {
     switch (command) {
       case 'check':
@@ -48,6 +62,7 @@ export async function main(argv: string[]): Promise<number> {
         return (await import('./rules-cmd.js')).runRules(args, { stdout });
       case '--version':
       case '-v':
+      case '-V':
         stdout(`${TOOL.version}\n`);
         return 0;
       case undefined:
@@ -74,6 +89,7 @@ export async function main(argv: string[]): Promise<number> {
     if (process.env.TRUSTGATE_DEBUG) stderr(`${error instanceof Error ? error.stack : ''}\n`);
     return 3;
   } finally {
+    // The listeners stay: a closed pipe is reported after the last write returns.
     unhandle();
   }
 }

@@ -66,6 +66,8 @@ describe('issue #18 (8): a plugin name means one thing to the CLI and to the gua
   it('a bare name that is an installed package loads as that package, and the guard lists it as one', () => {
     const dir = folder({
       'trustgate.yaml': policy('rules/acme.mjs'),
+      // Something to scan: an empty scan is bad input (#21).
+      'package.json': '{ "name": "app", "private": true }\n',
       'node_modules/rules/package.json': '{ "name": "rules", "version": "1.0.0" }\n',
       'node_modules/rules/acme.mjs': `export default { name: 'acme', rules: { ok: { meta: ${META}, check() {} } } };\n`,
     });
@@ -206,6 +208,8 @@ describe("issue #18 (8): the Action's entry point, in a pull request", { skip: !
     'rules/acme.mjs': PLUGIN,
     'lib/helper.mjs': "export const helper = () => 'ran';\n",
     'README.md': 'Hello\n',
+    // Something to scan: an empty scan is bad input (#21).
+    'package.json': '{ "name": "app", "private": true }\n',
   };
 
   it('a change to a file the plugin imports, outside its folder: --plugins none, and the plugin does not run', () => {

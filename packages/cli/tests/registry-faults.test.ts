@@ -67,7 +67,7 @@ describe('a registry that goes away', () => {
     );
   });
 
-  it('a registry that is not there at all is exit 3, with one sentence', async () => {
+  it('a registry that is not there at all is exit 4 (a source could not be collected at all, #21), with one sentence naming the address', async () => {
     const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as AddressInfo).port;
@@ -79,10 +79,10 @@ describe('a registry that goes away', () => {
         NPM_TOKEN: 'token-for-tests',
       },
     );
-    assert.equal(run.status, 3);
+    assert.equal(run.status, 4);
     assert.equal(
       run.stderr,
-      `trustgate: Nothing could be collected from http://127.0.0.1:${port}/: GET /-/npm/v1/user: connection refused after 1 try.\n`,
+      `trustgate: Nothing could be collected from http://127.0.0.1:${port}/: GET /-/npm/v1/user: connection refused (127.0.0.1:${port}) after 1 try.\n`,
     );
   });
 });

@@ -466,12 +466,21 @@ function statusText(status: number): string {
 }
 
 function networkText(error: unknown): string {
-  const cause = (error as { cause?: { code?: string } }).cause;
-  const code = cause?.code;
-  if (code === 'ECONNREFUSED') return 'connection refused';
-  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return 'the connection was closed';
+  type Cause = { code?: string; address?: string; port?: number; errors?: Cause[] };
+  const top = (error as { cause?: Cause }).cause;
+  // With several addresses (IPv6 and IPv4), Node reports an AggregateError: its first attempt says where.
+  const cause = top?.code === undefined && Array.isArray(top?.errors) ? top.errors[0] : top;
+  const code = cause?.code ?? top?.code;
+  const address = cause?.address;
+  // An address as the socket reports it: an IP and a port, nothing from the response.
+  const at =
+    typeof address === 'string' && /^[0-9a-fA-F.:]{2,45}$/.test(address)
+      ? ` (${address.includes(':') ? `[${address}]` : address}${typeof cause?.port === 'number' ? `:${cause.port}` : ''})`
+      : '';
+  if (code === 'ECONNREFUSED') return `connection refused${at}`;
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return `the connection was closed${at}`;
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'the host name did not resolve';
   return typeof code === 'string' && /^[A-Z0-9_]{1,40}$/.test(code)
-    ? `network error ${code}`
+    ? `network error ${code}${at}`
     : 'network error';
 }

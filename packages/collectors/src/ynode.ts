@@ -138,6 +138,19 @@ export class Y {
 }
 
 /**
+ * The parser's reason, without anything it quotes from the file (which may be a secret): the text
+ * before the first colon or quote, as in "Nested mappings are not allowed in compact mappings".
+ */
+export function parserReason(message: string): string {
+  const reason = message
+    .split(/[:"'`\n]/)[0]!
+    .replace(/[^\x20-\x7e]/g, '')
+    .trim()
+    .replace(/[.\s]+$/, '');
+  return reason.length > 0 && reason.length <= 100 ? reason : 'the parser gave no reason';
+}
+
+/**
  * Parse a CI file, following anchors and merge keys as CI systems do. A file
  * that does not parse is an error of the scan (never its text: it may hold a
  * secret), and yields no root.
@@ -145,7 +158,7 @@ export class Y {
 export function parseCiFile(
   file: string,
   text: string,
-  errors: { entity?: string; message: string }[],
+  errors: { entity?: string; message: string; line?: number; column?: number }[],
   options: { uniqueKeys?: boolean } = {},
 ): Y | undefined {
   const lines = new LineCounter();
@@ -156,10 +169,13 @@ export function parseCiFile(
     uniqueKeys: options.uniqueKeys ?? true,
   });
   if (doc.errors.length > 0) {
-    const p = lines.linePos(doc.errors[0]!.pos[0]);
+    const first = doc.errors[0]!;
+    const p = lines.linePos(first.pos[0]);
     errors.push({
       entity: `file:${file}`,
-      message: `Invalid YAML at line ${p.line}, column ${p.col}; the file was not analysed.`,
+      message: `Invalid YAML at line ${p.line}, column ${p.col} (${parserReason(first.message)}); the file was not analysed.`,
+      line: p.line,
+      column: p.col,
     });
     return undefined;
   }

@@ -406,7 +406,11 @@ jobs:
     assert.deepEqual(facts.sources[0]!.errors, [
       {
         entity: 'file:.github/workflows/bad.yml',
-        message: 'Invalid YAML at line 4, column 1; the file was not analysed.',
+        // The parser's reason (nothing it quotes from the file) and its place (#21).
+        message:
+          'Invalid YAML at line 4, column 1 (Flow sequence in block collection must be sufficiently indented and end with a ]); the file was not analysed.',
+        line: 4,
+        column: 1,
       },
     ]);
     assert.deepEqual(

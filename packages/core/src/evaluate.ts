@@ -20,6 +20,7 @@ import {
   RULE_FAILED,
   type RuleSummary,
   type RunResult,
+  SOURCE_ERROR,
   summarize,
 } from './result.js';
 import { type Report, type RuleContext, ruleCollections } from './rule.js';
@@ -77,6 +78,7 @@ export async function evaluate(input: EvaluateInput): Promise<RunResult> {
     }
   }
 
+  for (const finding of sourceErrorFindings(policy, facts)) findings.push(finding);
   // A loop, not push(...list): spreading 150k exceptions' notes as arguments overflows the stack.
   for (const finding of exceptionFindings(policy, now, matched)) findings.push(finding);
   findings.sort(compareFindings);
@@ -194,11 +196,9 @@ function* coverageReports(rule: EffectiveRule, facts: LoadedFacts): Generator<Re
       continue;
     }
     for (const source of covering.filter((s) => !s.complete)) {
-      const errors = source.errors ?? [];
-      const first = errors[0];
-      const detail = first
-        ? ` (${errors.length} error${errors.length === 1 ? '' : 's'}; first: ${first.entity ? `${first.entity}: ` : ''}${trimPeriod(first.message)})`
-        : '';
+      // The errors themselves are reported once each, as trustgate/source-error: not again per rule.
+      const n = Math.max(1, source.errors?.length ?? 0);
+      const detail = ` (${n} error${n === 1 ? '' : 's'}, reported as ${SOURCE_ERROR})`;
       yield {
         subject: `collection:${collection}`,
         key: `${source.collector}:${source.target ?? ''}`,
@@ -356,6 +356,54 @@ function exceptionFindings(policy: EffectivePolicy, now: Date, matched: Set<Comp
   return out;
 }
 
+/**
+ * One error-level finding per error of each incomplete source that an enabled rule reads, at the
+ * file and line the error names. It fails the run whatever the rules' `onIndeterminate` says, and
+ * no exception or override changes it: what could not be read is fixed at the source.
+ */
+function sourceErrorFindings(policy: EffectivePolicy, facts: LoadedFacts): Finding[] {
+  const read = new Set<string>();
+  for (const rule of policy.rules) {
+    if (!mayReport(rule, policy)) continue;
+    for (const c of ruleCollections(rule.rule, rule.options)) read.add(c);
+  }
+  const out: Finding[] = [];
+  for (const source of facts.sources) {
+    if (source.complete || !source.covers.some((c) => read.has(c))) continue;
+    const name = `The ${source.collector} source${source.target ? ` for ${source.target}` : ''}`;
+    const errors = source.errors?.length ? source.errors : [{ message: 'It is marked incomplete.' }];
+    for (const e of errors) {
+      const entity = e.entity;
+      const file = entity?.startsWith('file:') ? entity.slice(5) : undefined;
+      const subject =
+        entity && isSubject(entity)
+          ? entity
+          : `source:${source.collector}${source.target ? `:${source.target}` : ''}`;
+      const finding: Finding = {
+        ruleId: SOURCE_ERROR,
+        level: 'error',
+        message: file
+          ? `${file} could not be read, so what it holds is unknown: ${sentence(e.message)}`
+          : `${name} did not complete${entity ? ` for ${entity}` : ''}, so what it would have collected is unknown: ${sentence(e.message)}`,
+        subject,
+        fingerprint: fingerprint(
+          SOURCE_ERROR,
+          subject,
+          `${source.collector}\n${source.target ?? ''}\n${entity ?? ''}`,
+        ),
+        helpUri: ENGINE_RULES[SOURCE_ERROR]!.docs,
+      };
+      if (file) {
+        finding.location = { file };
+        if (e.line !== undefined) finding.location.line = e.line;
+        if (e.column !== undefined) finding.location.column = e.column;
+      }
+      out.push(finding);
+    }
+  }
+  return out;
+}
+
 function toLocation(report: Report): Location | undefined {
   const o = report.location;
   if (!o?.file) return undefined;
@@ -417,10 +465,6 @@ export function compareFindings(a: Finding, b: Finding): number {
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function trimPeriod(s: string): string {
-  return s.replace(/[.\s]+$/, '');
 }
 
 function sentence(s: string): string {

@@ -7,11 +7,10 @@ import {
   generatedFactsValidators,
   validateByParts,
 } from './facts-validate.js';
-import { jsonErrorOffset, lineColumn } from './json-position.js';
+import { jsonErrorOffset, jsonPathOffsets, lineColumn, lineColumns, pathKey } from './json-position.js';
 import { INPUT_LIMITS, readInputFile, readInputFileSync } from './read-input.js';
 import { explainErrors } from './schema.js';
 import { loadSchema } from './schemas.js';
-import { locate, parseYamlSource } from './yaml-source.js';
 
 // The build generates the facts validators ahead of time; from source they are compiled on first use.
 let validators: FactsValidators | undefined = generatedFactsValidators(loadSchema('facts.schema.json'));
@@ -119,12 +118,13 @@ export function checkFacts(data: unknown, file: string, text?: string): LoadedFa
   const errors = validateByParts(factsValidators(), data);
   if (errors) {
     const problems = explainErrors(errors);
-    const source = text === undefined ? undefined : safeYaml(text, file);
-    const diagnostics: Diagnostic[] = problems.map((p) => {
+    // Positions come from one pass over the text for all the problems shown, not one per problem.
+    const at = text === undefined ? undefined : positions(text, problems);
+    const diagnostics: Diagnostic[] = problems.map((p, i) => {
       const d: Diagnostic = { file, message: p.message };
       if (p.path.length > 0) d.path = jsonPath(p.path);
-      if (source) {
-        const pos = locate(source, p.path, p.atKey);
+      const pos = p.more ? undefined : at?.[i];
+      if (pos) {
         d.line = pos.line;
         d.column = pos.column;
       }
@@ -137,12 +137,26 @@ export function checkFacts(data: unknown, file: string, text?: string): LoadedFa
   return complete(facts);
 }
 
-function safeYaml(text: string, file: string) {
-  try {
-    return parseYamlSource(text, file);
-  } catch {
-    return undefined;
-  }
+/**
+ * The line and column of each problem in the JSON text, found in one pass: the value at its path
+ * (the key, for an unknown key), else the nearest enclosing value that is there.
+ */
+function positions(
+  text: string,
+  problems: readonly { path: (string | number)[]; atKey: boolean; more?: true }[],
+): ({ line: number; column: number } | undefined)[] {
+  const wanted = new Set<string>();
+  for (const p of problems) for (let i = 0; i <= p.path.length; i++) wanted.add(pathKey(p.path.slice(0, i)));
+  const found = jsonPathOffsets(text, wanted);
+  const offsets = problems.map((p) => {
+    for (let i = p.path.length; i >= 0; i--) {
+      const hit = found.get(pathKey(p.path.slice(0, i)));
+      if (hit) return i === p.path.length && p.atKey ? hit.key : hit.value;
+    }
+    return 0;
+  });
+  const lines = lineColumns(text, offsets);
+  return offsets.map((o) => lines.get(o));
 }
 
 /** `tokens[3].created` */

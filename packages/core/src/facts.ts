@@ -35,6 +35,9 @@ export interface Origin {
 export interface SourceError {
   entity?: string;
   message: string;
+  /** Where in the entity's file (`file:…`) the problem is, when the parser said. */
+  line?: number;
+  column?: number;
 }
 
 /** One collector run: what it covered, and whether it completed. */

@@ -130,3 +130,141 @@ export function lineColumn(text: string, offset: number): { line: number; column
   }
   return { line, column: offset - last };
 }
+
+/** A path into a JSON document, as a map key: its segments joined by NUL. */
+export function pathKey(path: readonly (string | number)[]): string {
+  return path.join('\0');
+}
+
+/**
+ * Where each of the `wanted` paths is in a JSON text (valid JSON: it has been parsed), in one pass:
+ * the offsets of its key (for an object member) and of its value. Schema errors are located with
+ * this once per file, however many there are; the walk stops when every wanted path is found.
+ */
+export function jsonPathOffsets(
+  text: string,
+  wanted: ReadonlySet<string>,
+): Map<string, { key: number; value: number }> {
+  const found = new Map<string, { key: number; value: number }>();
+  if (wanted.size === 0) return found;
+  // Every prefix of a wanted path: only those containers are walked member by member.
+  const prefixes = new Set<string>();
+  for (const w of wanted) {
+    const parts = w === '' ? [] : w.split('\0');
+    for (let i = 0; i <= parts.length; i++) prefixes.add(parts.slice(0, i).join('\0'));
+  }
+  let i = 0;
+  const n = text.length;
+  const ws = () => {
+    for (;;) {
+      const c = text.charCodeAt(i);
+      if (c === 32 || c === 10 || c === 13 || c === 9) i++;
+      else return;
+    }
+  };
+  /** Past the string that starts at i; returns its raw content. */
+  const string = (): string => {
+    const start = ++i;
+    for (;;) {
+      const q = text.indexOf('"', i);
+      if (q === -1) {
+        i = n;
+        return text.slice(start);
+      }
+      let slashes = 0;
+      for (let j = q - 1; j >= start && text.charCodeAt(j) === 92; j--) slashes++;
+      i = q + 1;
+      if (slashes % 2 === 0) return text.slice(start, q);
+    }
+  };
+  /** Past the value at i, without looking inside it. */
+  const skip = () => {
+    let depth = 0;
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if (c === 34) string();
+      else if (c === 123 || c === 91) {
+        depth++;
+        i++;
+      } else if (c === 125 || c === 93) {
+        if (depth === 0) return;
+        depth--;
+        i++;
+        if (depth === 0) return;
+      } else if (c === 44 && depth === 0) return;
+      else i++;
+    }
+  };
+  const value = (key: string, keyAt: number): void => {
+    ws();
+    if (wanted.has(key)) found.set(key, { key: keyAt, value: i });
+    if (found.size === wanted.size) return;
+    if (!prefixes.has(key)) {
+      skip();
+      return;
+    }
+    const c = text.charCodeAt(i);
+    if (c === 123) {
+      i++;
+      for (;;) {
+        ws();
+        if (text.charCodeAt(i) === 125 || i >= n) {
+          i++;
+          return;
+        }
+        if (text.charCodeAt(i) === 44) {
+          i++;
+          continue;
+        }
+        const at = i;
+        const raw = string();
+        const name = raw.includes('\\') ? (JSON.parse(`"${raw}"`) as string) : raw;
+        ws();
+        i++; // the colon
+        value(key === '' ? name : `${key}\0${name}`, at);
+        if (found.size === wanted.size) return;
+      }
+    } else if (c === 91) {
+      i++;
+      for (let index = 0; ; ) {
+        ws();
+        if (text.charCodeAt(i) === 93 || i >= n) {
+          i++;
+          return;
+        }
+        if (text.charCodeAt(i) === 44) {
+          i++;
+          continue;
+        }
+        const at = i;
+        value(key === '' ? String(index) : `${key}\0${index}`, at);
+        index++;
+        if (found.size === wanted.size) return;
+      }
+    } else skip();
+  };
+  value('', 0);
+  return found;
+}
+
+/** 1-based lines and columns of many offsets, in one pass over the text. */
+export function lineColumns(
+  text: string,
+  offsets: readonly number[],
+): Map<number, { line: number; column: number }> {
+  const sorted = [...new Set(offsets)].sort((a, b) => a - b);
+  const out = new Map<number, { line: number; column: number }>();
+  let line = 1;
+  let last = -1;
+  let at = 0;
+  for (const offset of sorted) {
+    for (; at < offset && at < text.length; at++) {
+      if (text.charCodeAt(at) === 10) {
+        line++;
+        last = at;
+      }
+    }
+    out.set(offset, { line, column: offset - last });
+  }
+  return out;
+}

@@ -11,6 +11,7 @@ import {
 import {
   type Diagnostic,
   didYouMean,
+  formatDiagnostic,
   formatPath,
   InputError,
   TrustgateError,
@@ -29,7 +30,14 @@ import {
 import { INPUT_LIMITS, readInputTextSync } from './read-input.js';
 import { type ExceptionRef, LEVEL_RANK, type Level } from './result.js';
 import type { AnyRule, Plugin, Reporter } from './rule.js';
-import { compileSchema, explainErrors, parseDateOrDateTime, sharedAjv, standaloneModule } from './schema.js';
+import {
+  compileSchema,
+  explainErrors,
+  parseDateOrDateTime,
+  parsePointer,
+  sharedAjv,
+  standaloneModule,
+} from './schema.js';
 import { loadSchema } from './schemas.js';
 import { diagnosticAt, locate, parseYamlSource, type SourceFile, toData } from './yaml-source.js';
 
@@ -208,17 +216,66 @@ export async function loadPolicy(target: string, options: LoadPolicyOptions): Pr
   const cwd = options.cwd ?? process.cwd();
   const layers: Layer[] = [];
   const top = resolveTarget(target, cwd, options, undefined);
-  collectLayers(top, options, cwd, layers, []);
-  // `--plugins` entries are resolved when a policy first names a plugin.
-  let allowed: AllowedPlugin[] | undefined;
-  const allowList =
-    options.allowPlugins && (() => (allowed ??= resolveAllowList(options.allowPlugins!, cwd)));
-  for (const layer of layers) layer.plugins = await loadPlugins(layer, options, cwd, allowList);
-  const main = layers[layers.length - 1]!;
-  return merge(layers, options.rules, {
-    name: main.doc.name ?? (target.startsWith(PRESET_PREFIX) ? target : path.basename(target)),
-    file: target.startsWith(PRESET_PREFIX) ? target : display(top, cwd),
-  });
+  // Schema problems of every layer are kept here while the rest is checked (unknown rules, option
+  // types, locks), so that one run reports every problem of every layer, not the first kind only.
+  const deferred: Diagnostic[] = [];
+  try {
+    collectLayers(top, options, cwd, layers, [], undefined, deferred);
+    // `--plugins` entries are resolved when a policy first names a plugin.
+    let allowed: AllowedPlugin[] | undefined;
+    const allowList =
+      options.allowPlugins && (() => (allowed ??= resolveAllowList(options.allowPlugins!, cwd)));
+    for (const layer of layers) layer.plugins = await loadPlugins(layer, options, cwd, allowList);
+    const main = layers[layers.length - 1]!;
+    const policy = merge(layers, options.rules, {
+      name: main.doc.name ?? (target.startsWith(PRESET_PREFIX) ? target : path.basename(target)),
+      file: target.startsWith(PRESET_PREFIX) ? target : display(top, cwd),
+    });
+    if (deferred.length > 0) throw new InputError('E_POLICY_SCHEMA', deferred);
+    return policy;
+  } catch (error) {
+    if (deferred.length === 0 || !(error instanceof TrustgateError)) throw error;
+    if (error.diagnostics.length === 0) {
+      throw new TrustgateError(error.code, `${deferred.map(formatDiagnostic).join('\n')}\n${error.message}`, {
+        exitCode: error.exitCode,
+      });
+    }
+    // With its bad parts left out, a policy may enable nothing: that follows from the errors above.
+    throw new InputError(error.code, [
+      ...deferred,
+      ...error.diagnostics.filter(
+        (d) => !deferred.includes(d) && !d.message.startsWith('The policy enables no rules'),
+      ),
+    ]);
+  }
+}
+
+/**
+ * Remove what a schema error is about from a policy's data, so the rest of the policy can still be
+ * checked: the bad value (or unknown key), and for a list item the whole list (its other items keep
+ * their places in the file only if the list is not renumbered). True when the data is valid then.
+ */
+function pruneInvalid(data: Record<string, unknown>, validate: ValidateFunction): boolean {
+  for (let round = 0; round < 5; round++) {
+    if (validate(data)) return true;
+    const errors = validate.errors ?? [];
+    // Only the deepest errors: an `anyOf` over a value also fails where one branch went deeper.
+    const deepest = errors.filter(
+      (e) => !errors.some((o) => o.instancePath.startsWith(`${e.instancePath}/`)),
+    );
+    for (const e of deepest) {
+      const at = parsePointer(e.instancePath);
+      if (e.keyword === 'additionalProperties') at.push(String(e.params.additionalProperty));
+      // Climb to a key of a mapping: a list item goes with its list, and `required` with its owner.
+      const trail = e.keyword === 'required' || round > 0 ? at.slice(0, -1) : at;
+      while (trail.length > 0 && typeof trail[trail.length - 1] === 'number') trail.pop();
+      if (trail.length === 0) return false;
+      let parent: unknown = data;
+      for (const seg of trail.slice(0, -1)) parent = (parent as Record<string, unknown> | undefined)?.[seg];
+      if (parent && typeof parent === 'object') delete (parent as Record<string, unknown>)[trail.at(-1)!];
+    }
+  }
+  return validate(data) === true;
 }
 
 function display(file: string, cwd: string): string {
@@ -287,7 +344,8 @@ function collectLayers(
   out: Layer[],
   stack: string[],
   /** The `extends` entry that names this file (`base.yaml:4:5`), for errors about the file. */
-  via?: string,
+  via: string | undefined,
+  deferred: Diagnostic[],
 ): void {
   const shown = display(file, cwd);
   const named = via ? ` (${via} extends it)` : '';
@@ -304,7 +362,7 @@ function collectLayers(
   }
   const source = parseYamlSource(text, shown, 'E_POLICY_YAML');
   const data = toData(source);
-  const doc = validateDocument(data, source, named);
+  const doc = validateDocument(data, source, named, deferred);
   const layer: Layer = { file, source, doc, plugins: [], first: out.length };
   const here = [...stack, file];
   (doc.extends ?? []).forEach((spec, index) => {
@@ -318,12 +376,17 @@ function collectLayers(
       ]);
     }
     const at = locate(source, ['extends', index]);
-    collectLayers(target, options, cwd, out, here, `${source.file}:${at.line}:${at.column}`);
+    collectLayers(target, options, cwd, out, here, `${source.file}:${at.line}:${at.column}`, deferred);
   });
   out.push(layer);
 }
 
-function validateDocument(data: unknown, source: SourceFile, named = ''): PolicyDocument {
+function validateDocument(
+  data: unknown,
+  source: SourceFile,
+  named: string,
+  deferred: Diagnostic[],
+): PolicyDocument {
   if (data === null || data === undefined) {
     throw new InputError('E_POLICY_SCHEMA', [
       {
@@ -371,7 +434,10 @@ function validateDocument(data: unknown, source: SourceFile, named = ''): Policy
         ...(p.path.length > 0 ? { pathText: formatPath(p.path) } : {}),
       }),
     );
-    throw new InputError('E_POLICY_SCHEMA', diagnostics);
+    // Without the bad parts, the rest can still be checked: report it all at the end.
+    if (!pruneInvalid(data as Record<string, unknown>, policyValidator))
+      throw new InputError('E_POLICY_SCHEMA', [...deferred, ...diagnostics]);
+    deferred.push(...diagnostics);
   }
   const doc = data as PolicyDocument;
   const problems: Diagnostic[] = [];
@@ -429,7 +495,7 @@ function validateDocument(data: unknown, source: SourceFile, named = ''): Policy
       );
     }
   });
-  if (problems.length > 0) throw new InputError('E_POLICY_SCHEMA', problems);
+  if (problems.length > 0) throw new InputError('E_POLICY_SCHEMA', [...deferred, ...problems]);
   return doc;
 }
 

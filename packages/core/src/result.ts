@@ -6,6 +6,8 @@ export const LEVEL_RANK: Record<Level, number> = { error: 3, warning: 2, note: 1
 
 /** The id of the finding the engine reports when a rule throws. */
 export const RULE_FAILED = 'trustgate/rule-failed';
+/** A source that could not be read in full: one finding per error, at the file and line it names. */
+export const SOURCE_ERROR = 'trustgate/source-error';
 /** An exception that matches no finding. */
 export const EXCEPTION_STALE = 'trustgate/exception-stale';
 /** An exception that expires within the policy's warning window. */
@@ -20,6 +22,15 @@ export const ENGINE_RULES: Record<string, Omit<RuleSummary, 'level'> & { level: 
     level: 'error',
     description: 'Require every rule to run to the end; a rule that throws leaves its result unknown.',
     docs: `${POLICY_DOCS}#rules`,
+    securitySeverity: 5,
+    collections: [],
+  },
+  [SOURCE_ERROR]: {
+    id: SOURCE_ERROR,
+    level: 'error',
+    description:
+      'Require every source of facts to be read in full; what could not be read is unknown, never a pass.',
+    docs: `${POLICY_DOCS}#sources`,
     securitySeverity: 5,
     collections: [],
   },

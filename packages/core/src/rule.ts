@@ -98,6 +98,12 @@ export interface ReporterOptions {
   omitWaived?: boolean;
   /** Say something to the person running trustgate (standard error), such as a limit reached. */
   warn?: (message: string) => void;
+  /**
+   * A repository-relative file that exists, for formats that must anchor every finding to a file
+   * (SARIF, annotations) when nothing better explains it: no policy file is in use (a preset), and
+   * the facts name no file.
+   */
+  anchorFile?: string;
 }
 
 export interface Plugin {

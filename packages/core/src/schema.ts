@@ -151,9 +151,11 @@ export interface SchemaProblem {
   /** The violation is about a key name (point at the key, not its value). */
   atKey: boolean;
   message: string;
+  /** The "And N more problems." line: it has no place in the file. */
+  more?: true;
 }
 
-const MAX_PROBLEMS = 10;
+const MAX_PROBLEMS = 50;
 
 /**
  * Turn ajv's errors into one sentence each. Values are never quoted: a facts
@@ -193,7 +195,12 @@ export function explainErrors(errors: readonly ErrorObject[] | null | undefined)
   if (out.length > MAX_PROBLEMS) {
     const rest = out.length - MAX_PROBLEMS;
     out.length = MAX_PROBLEMS;
-    out.push({ path: [], atKey: false, message: `And ${rest} more problem${rest === 1 ? '' : 's'}.` });
+    out.push({
+      path: [],
+      atKey: false,
+      message: `And ${rest} more problem${rest === 1 ? '' : 's'}.`,
+      more: true,
+    });
   }
   return out;
 }
@@ -217,15 +224,23 @@ function explainOne(e: ErrorObject & { summary?: string }): SchemaProblem {
       return {
         path,
         atKey: false,
-        message: `Must be one of ${allowed.map((v) => `"${v}"`).join(', ')}.${hint}`,
+        message: `Must be one of ${allowed.map((v) => `"${v}"`).join(', ')}${got(e.data)}.${hint}`,
       };
     }
     case 'const':
       return { path, atKey: false, message: `Must be ${JSON.stringify(params.allowedValue)}.` };
     case 'type':
-      return { path, atKey: false, message: `Must be ${joinOr(String(params.type).split(','))}.` };
+      return {
+        path,
+        atKey: false,
+        message: `Must be ${joinOr(String(params.type).split(','))}${got(e.data)}.`,
+      };
     case 'format':
-      return { path, atKey: false, message: formatMessage(String(params.format)) };
+      return {
+        path,
+        atKey: false,
+        message: formatMessage(String(params.format)).replace(/\.$/, `${got(e.data)}.`),
+      };
     case 'anyOf':
     case 'oneOf':
       return { path, atKey: false, message: capitalize(e.summary ?? 'does not match any allowed form.') };
@@ -248,6 +263,21 @@ function explainOne(e: ErrorObject & { summary?: string }): SchemaProblem {
     default:
       return { path, atKey: false, message: `${capitalize(e.message ?? 'is invalid')}.` };
   }
+}
+
+/**
+ * `; got "eror"`: the bad value, when showing it is safe. A value that could be a credential
+ * (a long word of token characters, or a known token prefix) is never shown, nor a long one.
+ */
+export function got(value: unknown): string {
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null)
+    return `; got ${String(value)}`;
+  if (Array.isArray(value)) return '; got a list';
+  if (typeof value === 'object') return '; got a mapping';
+  if (typeof value !== 'string') return '';
+  if (value.length > 40 || /[^\x20-\x7e]/.test(value)) return '';
+  if (/^(npm_|gh[a-z]_|glpat-|github_pat_)/i.test(value) || /[A-Za-z0-9+/=_-]{20,}/.test(value)) return '';
+  return `; got ${JSON.stringify(value)}`;
 }
 
 function formatMessage(format: string): string {

@@ -217,11 +217,59 @@ describe('evaluation', () => {
         'token-max-age',
         'warning',
         'collection:tokens',
-        'The registry source for https://registry.npmjs.org/ did not complete (2 errors; first: tokens page 2: HTTP 500 after 5 tries), so some tokens may not have been checked.',
+        'The registry source for https://registry.npmjs.org/ did not complete (2 errors, reported as trustgate/source-error), so some tokens may not have been checked.',
       ],
       ['token-max-age', 'error', 'token:a', 'Token a is too old.'],
+      // Each error of the source once (#21), not once per rule that reads it.
+      [
+        'trustgate/source-error',
+        'error',
+        'source:registry:https://registry.npmjs.org/',
+        'The registry source for https://registry.npmjs.org/ did not complete for tokens page 2, so what it would have collected is unknown: HTTP 500 after 5 tries.',
+      ],
+      [
+        'trustgate/source-error',
+        'error',
+        'source:registry:https://registry.npmjs.org/',
+        'The registry source for https://registry.npmjs.org/ did not complete, so what it would have collected is unknown: timeout.',
+      ],
     ]);
     assert.equal(exitCodeFor(result, 'error'), 1);
+  });
+
+  it('a source error fails the run even when onIndeterminate softens the rules that need it, and no exception waives it', async () => {
+    const f = checkFacts(
+      {
+        schemaVersion: 1,
+        collectedAt: NOW,
+        sources: [
+          {
+            collector: 'repository',
+            covers: ['tokens'],
+            complete: false,
+            errors: [
+              { entity: 'file:.github/workflows/a.yml', message: 'Invalid YAML.', line: 3, column: 7 },
+            ],
+          },
+        ],
+        tokens: [],
+      },
+      'facts.json',
+    );
+    const result = await run(`${HEAD}rules:\n  token-max-age: { level: error, onIndeterminate: note }\n`, f);
+    const error = result.findings.find((x) => x.ruleId === 'trustgate/source-error');
+    assert.deepEqual(error?.location, { file: '.github/workflows/a.yml', line: 3, column: 7 });
+    assert.equal(error?.level, 'error');
+    assert.equal(error?.exception, undefined);
+    assert.equal(exitCodeFor(result, 'error'), 1);
+    // An exception cannot name it: it is no rule of the policy.
+    await assert.rejects(
+      run(
+        `${HEAD}rules:\n  token-max-age: error\nexceptions:\n  - { rule: trustgate/source-error, subject: "file:*", reason: r, expires: 2099-01-01 }\n`,
+        f,
+      ),
+      /Unknown rule "trustgate\/source-error"/,
+    );
   });
 
   it('a rule that throws becomes trustgate/rule-failed; the others still run; exit 3', async () => {

@@ -57,8 +57,8 @@ describe('facts loading', () => {
     assert.equal(
       await errorOf(() => parseFacts(JSON.stringify(bad, null, 2), 'facts.json')),
       [
-        'facts.json:17:17: tokens[0].access: Must be one of "read", "write".',
-        'facts.json:18:18: tokens[0].created: Must be an ISO 8601 date and time, such as "2026-11-28T09:00:00Z".',
+        'facts.json:17:17: tokens[0].access: Must be one of "read", "write"; got "admin".',
+        'facts.json:18:18: tokens[0].created: Must be an ISO 8601 date and time, such as "2026-11-28T09:00:00Z"; got "2026-13-01".',
       ].join('\n'),
     );
   });
@@ -67,8 +67,8 @@ describe('facts loading', () => {
     const deep = `${'['.repeat(20_000)}${']'.repeat(20_000)}`;
     const text = `{"schemaVersion": 1, "collectedAt": "2026-11-28T09:00:00Z", "sources": [], "tokens": ${deep}}`;
     const message = await errorOf(() => parseFacts(text, 'facts.json'));
-    // Too deep for positions to be worked out: the key path still says where.
-    assert.equal(message, 'facts.json: tokens[0]: Must be a mapping.');
+    // Positions come from one pass that only descends along the paths it looks for: deep is fine.
+    assert.equal(message, 'facts.json:1:87: tokens[0]: Must be a mapping; got a list.');
   });
 
   it('reports unknown keys and duplicate ids', async () => {
@@ -92,12 +92,12 @@ describe('facts loading', () => {
     };
     assert.equal(
       await errorOf(() => parseFacts(JSON.stringify(facts), 'facts.json')),
-      'facts.json:1:288: accounts[0].tfa.mode: Must be one of "auth-only", "auth-and-writes".',
+      'facts.json:1:288: accounts[0].tfa.mode: Must be one of "auth-only", "auth-and-writes"; got "writes".',
     );
     const wrong = { ...facts, accounts: [{ id: 'x', tfa: 'yes' }] };
     assert.equal(
       await errorOf(() => parseFacts(JSON.stringify(wrong), 'facts.json')),
-      'facts.json:1:265: accounts[0].tfa: Must be a mapping or null.',
+      'facts.json:1:265: accounts[0].tfa: Must be a mapping or null; got "yes".',
     );
   });
 

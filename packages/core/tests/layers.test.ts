@@ -384,7 +384,9 @@ describe('declarative rules', () => {
     assert.equal(
       await errorOf(() => load(dir)),
       [
-        'trustgate.yaml:9:13: rules.acme/y.select: Must be one of "tokens", "accounts", "packages", "orgs", "workflows", "npmrc", "manifests". Did you mean "tokens"?',
+        'trustgate.yaml:9:13: rules.acme/y.select: Must be one of "tokens", "accounts", "packages", "orgs", "workflows", "npmrc", "manifests"; got "tokenz". Did you mean "tokens"?',
+        // Every problem in one run (#21): the declarative key on a plain rule is reported too.
+        'trustgate.yaml:11:5: rules.token-max-age.where: Only a declarative rule (one with "select") takes "where".',
       ].join('\n'),
     );
     const dir2 = tempDir({
@@ -523,7 +525,7 @@ describe('plugins', () => {
     });
     assert.equal(
       await errorOf(() => load(bad)),
-      'trustgate.yaml:5:37: rules.acme/one-owner.options.min: Must be a whole number.',
+      'trustgate.yaml:5:37: rules.acme/one-owner.options.min: Must be a whole number; got "two".',
     );
   });
 

@@ -39,18 +39,18 @@ describe('policy loading', () => {
   it('names a wrong level and suggests the nearest one', async () => {
     assert.equal(
       await policyError(`${HEAD}rules:\n  no-classic-tokens: eror\n`),
-      'trustgate.yaml:4:22: rules.no-classic-tokens: Must be one of "error", "warning", "note", "off". Did you mean "error"?',
+      'trustgate.yaml:4:22: rules.no-classic-tokens: Must be one of "error", "warning", "note", "off"; got "eror". Did you mean "error"?',
     );
     assert.equal(
       await policyError(`${HEAD}rules:\n  no-classic-tokens:\n    level: warn\n`),
-      'trustgate.yaml:5:12: rules.no-classic-tokens.level: Must be one of "error", "warning", "note", "off". Did you mean "warning"?',
+      'trustgate.yaml:5:12: rules.no-classic-tokens.level: Must be one of "error", "warning", "note", "off"; got "warn". Did you mean "warning"?',
     );
   });
 
   it('checks option types against the rule schema, at the line that set them', async () => {
     assert.equal(
       await policyError(`${HEAD}rules:\n  token-max-age:\n    options:\n      maxDays: thirty\n`),
-      'trustgate.yaml:6:16: rules.token-max-age.options.maxDays: Must be a whole number.',
+      'trustgate.yaml:6:16: rules.token-max-age.options.maxDays: Must be a whole number; got "thirty".',
     );
     assert.equal(
       await policyError(`${HEAD}rules:\n  token-max-age:\n    options: { maxDay: 30 }\n`),
@@ -123,13 +123,13 @@ describe('policy loading', () => {
       await policyError(
         `${HEAD}exceptions:\n  - rule: token-max-age\n    subject: "token:a*"\n    reason: r\n    expires: 2027-02-30\n`,
       ),
-      'trustgate.yaml:7:14: exceptions[0].expires: Must be a real calendar date (YYYY-MM-DD) or an ISO 8601 date and time.',
+      'trustgate.yaml:7:14: exceptions[0].expires: Must be a real calendar date (YYYY-MM-DD) or an ISO 8601 date and time; got "2027-02-30".',
     );
     assert.equal(
       await policyError(
         `${HEAD}exceptions:\n  - rule: token-max-age\n    subject: "token:a*"\n    reason: r\n    expires: soon\n`,
       ),
-      'trustgate.yaml:7:14: exceptions[0].expires: Must be a real calendar date (YYYY-MM-DD) or an ISO 8601 date and time.',
+      'trustgate.yaml:7:14: exceptions[0].expires: Must be a real calendar date (YYYY-MM-DD) or an ISO 8601 date and time; got "soon".',
     );
     assert.equal(
       await policyError(

@@ -71,7 +71,7 @@ describe('RuleTester checks the tests too', () => {
     );
     assert.deepEqual(await runRule(rule, { name: 'x', facts: {}, options: { min: 0 } }), []);
     await assert.rejects(runRule(rule, { name: 'bad', facts: {}, options: { min: 'one' } }), {
-      message: 'case "bad": rules.demo.options.min: Must be a whole number.',
+      message: 'case "bad": rules.demo.options.min: Must be a whole number; got "one".',
     });
   });
 });

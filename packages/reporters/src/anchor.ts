@@ -1,4 +1,4 @@
-import type { Finding, RunResult } from '@trustgate/core';
+import { type Finding, type RunResult, SOURCE_ERROR } from '@trustgate/core';
 
 export interface Anchor {
   /** Repo-relative path, forward slashes. */
@@ -24,9 +24,12 @@ export function isRepoRelative(file: string): boolean {
  * The one file and line a finding is shown at. Findings about files keep their
  * place; a finding about a package is anchored to its package.json; any other
  * (tokens, accounts, collections) to the policy line that set the rule, else
- * the policy file, else the root package.json, else trustgate.yaml.
+ * the policy file; with a preset, to a file that exists: a file that could not
+ * be read (it explains an indeterminate result), the root package.json, any
+ * package.json, a file another finding is at, `existing` (a file the caller
+ * knows exists), and only then trustgate.yaml.
  */
-export function anchorOf(f: Finding, result: RunResult): Anchor {
+export function anchorOf(f: Finding, result: RunResult, existing?: string): Anchor {
   if (f.location?.file && isRepoRelative(f.location.file)) {
     const a: Anchor = {
       file: toPosix(f.location.file),
@@ -52,8 +55,21 @@ export function anchorOf(f: Finding, result: RunResult): Anchor {
   if (isRepoRelative(result.policy.file) && !result.policy.file.startsWith('trustgate:')) {
     return { file: toPosix(result.policy.file), line: 1, via: 'policy' };
   }
-  const root = Object.values(result.facts.packageFiles).find((p) => p === 'package.json');
-  return { file: root ?? 'trustgate.yaml', line: 1, via: 'fallback' };
+  const located = (x: Finding) => x.location?.file !== undefined && isRepoRelative(x.location.file);
+  const unread = result.findings.find((x) => x.ruleId === SOURCE_ERROR && located(x));
+  if (unread?.location)
+    return {
+      file: toPosix(unread.location.file),
+      line: Math.max(1, unread.location.line ?? 1),
+      via: 'fallback',
+    };
+  const packageFiles = Object.values(result.facts.packageFiles).filter(isRepoRelative);
+  const file =
+    packageFiles.find((p) => p === 'package.json') ??
+    packageFiles[0] ??
+    result.findings.find(located)?.location?.file ??
+    (existing !== undefined && isRepoRelative(existing) ? existing : undefined);
+  return { file: toPosix(file ?? 'trustgate.yaml'), line: 1, via: 'fallback' };
 }
 
 function toPosix(p: string): string {
@@ -62,11 +78,15 @@ function toPosix(p: string): string {
 
 const SUBJECT_ID_MAX = 24;
 
-/** A subject short enough to read: long ids (token keys are 128 hex digits) are cut. */
+/**
+ * A subject as people read it: in full (file paths, package and account names, so two release
+ * workflows never look the same), except an opaque hash id (token keys are 128 hex digits), which
+ * is cut to its first 23 digits: 92 bits, unique among any registry's tokens.
+ */
 export function shortSubject(subject: string): string {
   const i = subject.indexOf(':');
   const id = subject.slice(i + 1);
-  return id.length > SUBJECT_ID_MAX
+  return id.length > SUBJECT_ID_MAX && /^[0-9a-f]+$/i.test(id)
     ? `${subject.slice(0, i + 1)}${id.slice(0, SUBJECT_ID_MAX - 1)}…`
     : subject;
 }

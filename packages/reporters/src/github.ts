@@ -7,10 +7,10 @@ const COMMAND = { error: 'error', warning: 'warning', note: 'notice' } as const;
  * GitHub Actions workflow commands: one `::error file=…,line=…::message`
  * annotation per finding that counts (waived findings are not annotated).
  */
-export const github: Reporter = (result) => {
+export const github: Reporter = (result, options) => {
   const lines: string[] = [];
   for (const f of shown(result, true)) {
-    const at = anchorOf(f, result);
+    const at = anchorOf(f, result, options?.anchorFile);
     const props = [`file=${prop(at.file)}`, `line=${at.line}`];
     if (at.column !== undefined && at.via === 'finding') props.push(`col=${at.column}`);
     props.push(`title=${prop(`trustgate ${f.ruleId}`)}`);

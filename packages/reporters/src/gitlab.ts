@@ -7,10 +7,10 @@ import { anchorOf, shown } from './anchor.js';
  * fingerprint, a severity and one location. Waived findings are left out:
  * GitLab has no notion of a waiver, and would count them as problems.
  */
-export const gitlab: Reporter = (result) => {
+export const gitlab: Reporter = (result, options) => {
   const findings = shown(result, true);
   const issues = findings.map((f) => {
-    const at = anchorOf(f, result);
+    const at = anchorOf(f, result, options?.anchorFile);
     return {
       description: `${f.message}${f.indeterminate ? ' (indeterminate)' : ''}`,
       check_name: f.ruleId,

@@ -64,7 +64,7 @@ function renderSarif(
       `${total} findings exceed code scanning's ${limits.resultsPerRun} results per run; the ${limits.resultsPerRun} most severe are in the SARIF.`,
     );
   }
-  const results = findings.map((f) => sarifResult(f, result, index));
+  const results = findings.map((f) => sarifResult(f, result, index, options.anchorFile));
   let text = render(result, rules, results, notifications);
   if (gzipSync(text).length > limits.gzipBytes) {
     // Keep the most severe results that fit: halve the search space until the upload fits.
@@ -76,7 +76,7 @@ function renderSarif(
       const body = render(
         result,
         rules,
-        ordered.slice(0, mid).map((f) => sarifResult(f, result, index)),
+        ordered.slice(0, mid).map((f) => sarifResult(f, result, index, options.anchorFile)),
         notifications,
       );
       if (gzipSync(body).length <= limits.gzipBytes) lo = mid;
@@ -88,7 +88,7 @@ function renderSarif(
     text = render(
       result,
       rules,
-      ordered.slice(0, lo).map((f) => sarifResult(f, result, index)),
+      ordered.slice(0, lo).map((f) => sarifResult(f, result, index, options.anchorFile)),
       notifications,
     );
   }
@@ -165,8 +165,8 @@ function sarifRules(result: RunResult): SarifRule[] {
   return rules;
 }
 
-function sarifResult(f: Finding, result: RunResult, index: Map<string, number>) {
-  const at = anchorOf(f, result);
+function sarifResult(f: Finding, result: RunResult, index: Map<string, number>, existing?: string) {
+  const at = anchorOf(f, result, existing);
   const region: Record<string, number> = { startLine: at.line };
   if (at.via === 'finding' && at.column !== undefined) region.startColumn = at.column;
   if (at.via === 'finding' && f.location?.endLine !== undefined) region.endLine = f.location.endLine;

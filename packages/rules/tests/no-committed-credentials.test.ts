@@ -81,7 +81,7 @@ new RuleTester().run(noCommittedCredentials, {
         {
           subject: 'collection:npmrc',
           message:
-            'The repository source did not complete (1 error; first: file:.npmrc: Permission denied; not read), so some .npmrc credentials may not have been checked.',
+            'The repository source did not complete (1 error, reported as trustgate/source-error), so some .npmrc credentials may not have been checked.',
           indeterminate: true,
         },
       ],

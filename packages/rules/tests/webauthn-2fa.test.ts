@@ -85,7 +85,7 @@ new RuleTester().run(webauthn2fa, {
         {
           subject: 'collection:accounts',
           message:
-            'The registry source did not complete (1 error; first: org:acme: HTTP 403), so some accounts may not have been checked.',
+            'The registry source did not complete (1 error, reported as trustgate/source-error), so some accounts may not have been checked.',
           indeterminate: true,
         },
       ],
