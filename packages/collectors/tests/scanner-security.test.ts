@@ -494,4 +494,17 @@ describe('stack overflow from spreading large arrays into push(...)', () => {
     assert.equal(facts.workflows!.length, 1);
     assert.ok(facts.workflows![0]!.auth.tokenSecrets.length > 30_000);
   });
+
+  it('duplicate keys are still an error of the file, found in linear time', async () => {
+    const dir = repoWith({
+      '.github/workflows/release.yml':
+        'on: push\njobs:\n  p:\n    runs-on: ubuntu-latest\n    runs-on: windows-latest\n    steps:\n      - run: npm publish\n',
+    });
+    const facts = await scanRepository(dir, { now: NOW });
+    assert.equal(facts.sources[0]!.complete, false);
+    assert.deepEqual(
+      facts.sources[0]!.errors!.map((e) => e.message),
+      ['Invalid YAML at line 5, column 5 (Map keys must be unique); the file was not analysed.'],
+    );
+  });
 });
