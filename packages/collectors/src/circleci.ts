@@ -1,5 +1,15 @@
 import type { WorkflowStep } from '@trustgate/core';
-import { type Analysis, isNpmTokenVar, NPMJS, normalizeRegistry, type RepoContext, uniq } from './context.js';
+import {
+  type Analysis,
+  HIDDEN_TOKEN,
+  inferredCommand,
+  isNpmTokenVar,
+  NPMJS,
+  normalizeRegistry,
+  PUBLISH_INTENT,
+  type RepoContext,
+  uniq,
+} from './context.js';
 import { classifyPublish, splitCommands, tokenWrites } from './shell.js';
 import { parseCiFile, type Y } from './ynode.js';
 
@@ -18,11 +28,17 @@ export function analyzeCircleci(file: string, text: string, repo: RepoContext): 
       .filter((r): r is Y => r !== undefined)
       .map((r) => (r.isMap ? r.get('command') : r))
       .filter((r): r is Y => r?.str() !== undefined);
-    const oidc = runs.some((r) => /CIRCLE_OIDC_TOKEN/.test(r.str()!));
+    const oidc = runs.some((r) => /CIRCLE_OIDC_TOKEN|circleci run oidc get/.test(r.str()!));
     const tokenEnv: string[] = [];
     const tokenSecrets: string[] = [];
-    for (const [name] of job.get('environment')?.entries() ?? [])
-      if (isNpmTokenVar(name)) tokenEnv.push(name);
+    /** Where an npm credential enters the job: its environment, a token written at run time. */
+    const credentials: number[] = [];
+    for (const [name, key] of job.get('environment')?.entries() ?? [])
+      if (isNpmTokenVar(name)) {
+        tokenEnv.push(name);
+        credentials.push(key.pos().line);
+      }
+    const stepsBefore = result.steps.length;
     let published = 0;
     for (const run of runs) {
       const body = run.str()!;
@@ -35,6 +51,7 @@ export function analyzeCircleci(file: string, text: string, repo: RepoContext): 
             tokenEnv.push(w.value.name);
             tokenSecrets.push(w.value.name);
           }
+          credentials.push(line);
           result.npmrc.push({
             id: `${file}:${line}:${result.npmrc.length}`,
             file,
@@ -63,6 +80,28 @@ export function analyzeCircleci(file: string, text: string, repo: RepoContext): 
         result.steps.push(step);
       }
     }
+    const intent = [jobId, ...runs.map((r) => r.str()!)].join('\n');
+    if (result.steps.length === stepsBefore && credentials.length > 0 && PUBLISH_INTENT.test(intent)) {
+      result.steps.push({
+        id: `${file}#${jobId}/inferred`,
+        file,
+        provider: 'circleci',
+        registry: NPMJS,
+        job: jobId,
+        tool: 'unknown',
+        command: inferredCommand(uniq(tokenEnv)),
+        inferred: true,
+        auth: { oidc, tokenSecrets: uniq(tokenSecrets), tokenEnv: uniq(tokenEnv) },
+        provenance: oidc ? null : false,
+        origin: { file, line: Math.min(...credentials.slice(0, 1000)), column: 1 },
+      });
+    }
+    // A job that publishes without fetching an OIDC token and shows no token can only use one
+    // from a context or a project variable, which the file does not show.
+    if (!oidc)
+      for (const step of result.steps.slice(stepsBefore))
+        if (step.auth.tokenEnv.length === 0 && step.auth.tokenSecrets.length === 0)
+          step.auth.tokenEnv = [HIDDEN_TOKEN];
   }
   return result;
 }

@@ -64,3 +64,20 @@ export function uniq<T>(list: T[]): T[] {
 }
 
 export { isNpmjs } from '@trustgate/core';
+
+/**
+ * Words in a job (its id, its name, its step names and commands) that say it releases or
+ * publishes (`changeset publish`, `lerna publish`, `semantic-release`, `auto shipit` say it too; a bare
+ * tool name such as `lerna run build` does not). A job holding an npm token whose publish command was not found yields an inferred
+ * publishing step only when it says so: a job that only installs private packages with a token
+ * (`npm ci` with NODE_AUTH_TOKEN) is not a publish.
+ */
+export const PUBLISH_INTENT = /publish|release|shipit|shipjs trigger/i;
+
+/** The message-facing command of an inferred step: no command was found. */
+export function inferredCommand(names: string[]): string {
+  return `(inferred: the job receives the npm credential ${names.join(', ')} and its publish command was not found)`;
+}
+
+/** The marker for a token the CI file cannot show (a CircleCI context or project variable). */
+export const HIDDEN_TOKEN = '(token from a CircleCI context or project variable)';

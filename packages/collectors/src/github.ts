@@ -1,10 +1,12 @@
 import type { NpmrcEntry, WorkflowStep } from '@trustgate/core';
 import {
   type Analysis,
+  inferredCommand,
   isNpmTokenVar,
   isReference,
   NPMJS,
   normalizeRegistry,
+  PUBLISH_INTENT,
   pushAll,
   type RepoContext,
   secretsIn,
@@ -68,6 +70,11 @@ export function analyzeGithub(file: string, text: string, repo: RepoContext): An
 
     let setupRegistry: string | undefined;
     const writes: JobWrite[] = [];
+    const stepsBefore = result.steps.length;
+    /** Where an npm credential enters a step of the job (a step's env, a token written at run time). */
+    const stepCredentials: { line: number; column: number }[] = [];
+    const intent: string[] = [jobId, job.get('name')?.str() ?? ''];
+    const stepEnvs: (Y | undefined)[] = [];
     job
       .get('steps')
       ?.items()
@@ -79,6 +86,14 @@ export function analyzeGithub(file: string, text: string, repo: RepoContext): An
         const uses = step.get('uses')?.str();
         const inputs = step.get('with');
         const base = { file, jobId, index, oidc, env, dir, matrix, repo, setupRegistry };
+        intent.push(
+          step.get('name')?.str() ?? '',
+          step.get('run')?.str() ?? '',
+          step.get('uses')?.str() ?? '',
+        );
+        stepEnvs.push(step.get('env'));
+        for (const [name, key, value] of step.get('env')?.entries() ?? [])
+          if (isNpmTokenVar(name) && (value.str() ?? '').trim() !== '') stepCredentials.push(key.pos());
 
         if (uses && /^actions\/setup-node@/i.test(uses)) {
           const url = inputs?.get('registry-url')?.str();
@@ -93,6 +108,7 @@ export function analyzeGithub(file: string, text: string, repo: RepoContext): An
             const line = commandLine(run, script, cmd.line, textLines);
             for (const w of tokenWrites(cmd.text, setupRegistry ?? NPMJS)) {
               writes.push(resolveWrite(w, env));
+              stepCredentials.push(line);
               result.npmrc.push(npmrcFromWrite(file, w, line.line, line.column, result.npmrc.length));
             }
             const pub = classifyPublish(cmd.words, repo.scriptsAt(dir));
@@ -133,8 +149,81 @@ export function analyzeGithub(file: string, text: string, repo: RepoContext): An
           }
         }
       });
+    if (result.steps.length === stepsBefore) {
+      const step = inferredStep({
+        file,
+        jobId,
+        oidc,
+        layers: [root.get('env'), job.get('env'), ...stepEnvs],
+        stepCredentials,
+        writes,
+        intent: intent.join('\n'),
+        registry: setupRegistry,
+      });
+      if (step) result.steps.push(step);
+    }
   }
   return result;
+}
+
+/**
+ * The credentials anchor: a job that receives an npm token (in its env, its steps' env, or a token
+ * written at run time) and says it publishes or releases, but whose publish command was not found,
+ * yields an inferred publishing step at the line where the credential enters the job.
+ */
+function inferredStep(s: {
+  file: string;
+  jobId: string;
+  oidc: boolean;
+  layers: (Y | undefined)[];
+  stepCredentials: { line: number; column: number }[];
+  writes: JobWrite[];
+  intent: string;
+  registry: string | undefined;
+}): WorkflowStep | undefined {
+  const tokenEnv: string[] = [];
+  const tokenSecrets: string[] = [];
+  const entries: { line: number; column: number }[] = [];
+  for (const layer of [...s.layers].reverse()) {
+    for (const [name, key, value] of layer?.entries() ?? []) {
+      const v = value.str();
+      if (!isNpmTokenVar(name) || v === undefined || v.trim() === '') continue;
+      entries.push(key.pos());
+    }
+  }
+  // Every env layer a step sees: workflow, job, and each step's own.
+  for (const layer of s.layers) {
+    for (const [name, , value] of layer?.entries() ?? []) {
+      const v = value.str();
+      if (!isNpmTokenVar(name) || v === undefined || v.trim() === '') continue;
+      tokenEnv.push(name);
+      pushAll(tokenSecrets, secretsIn(v));
+    }
+  }
+  for (const w of s.writes) {
+    pushAll(tokenSecrets, w.secrets);
+    if (w.envName) tokenEnv.push(w.envName);
+  }
+  // The first line at which a step receives the credential, else the job's (or workflow's) env.
+  const at =
+    s.stepCredentials.reduce<{ line: number; column: number } | undefined>(
+      (first, c) => (first === undefined || c.line < first.line ? c : first),
+      undefined,
+    ) ?? entries[0];
+  if (!at || !PUBLISH_INTENT.test(s.intent)) return undefined;
+  return {
+    id: `${s.file}#${s.jobId}/inferred`,
+    file: s.file,
+    provider: 'github',
+    registry: s.registry ?? (s.writes[0] ? normalizeRegistry(s.writes[0].write.registry) : NPMJS),
+    job: s.jobId,
+    tool: 'unknown',
+    command: inferredCommand(uniq([...tokenEnv, ...tokenSecrets])),
+    inferred: true,
+    auth: { oidc: s.oidc, tokenSecrets: uniq(tokenSecrets), tokenEnv: uniq(tokenEnv) },
+    provenance: s.oidc ? null : false,
+    origin: { file: s.file, line: at.line, column: at.column },
+  };
 }
 
 /** `id-token: write` (or `write-all`) in a permissions block. */

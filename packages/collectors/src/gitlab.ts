@@ -1,10 +1,12 @@
 import type { NpmrcEntry, SourceError, WorkflowStep } from '@trustgate/core';
 import {
   type Analysis,
+  inferredCommand,
   isNpmTokenVar,
   isReference,
   NPMJS,
   normalizeRegistry,
+  PUBLISH_INTENT,
   type RepoContext,
   uniq,
 } from './context.js';
@@ -111,6 +113,14 @@ export function analyzeGitlab(file: string, text: string, repo: RepoContext): An
     let published = 0;
     const tokenSecrets: string[] = [];
     const tokenEnv: string[] = [];
+    const stepsBefore = result.steps.length;
+    /** Where an npm credential enters the job: its variables, a token written at run time. */
+    const credentials: number[] = [];
+    for (const layer of chain.map((j) => j.get('variables')))
+      for (const [k, key, v] of layer?.entries() ?? [])
+        if (isNpmTokenVar(k) && (v.str() ?? v.get('value')?.str() ?? '').trim() !== '')
+          credentials.push(key.pos().line);
+    const intent: string[] = [name];
     for (const [k, v] of vars) {
       if (isNpmTokenVar(k) && v.trim() !== '') {
         tokenEnv.push(k);
@@ -122,11 +132,13 @@ export function analyzeGitlab(file: string, text: string, repo: RepoContext): An
       for (const item of scriptItems(pick(key))) {
         const body = item.str();
         if (body === undefined) continue;
+        intent.push(body);
         for (const cmd of splitCommands(body)) {
           const line = item.source().startsWith('|')
             ? item.pos().line + 1 + cmd.line
             : item.lineOf(body.split('\n')[cmd.line] ?? '');
           for (const w of tokenWrites(cmd.text)) {
+            credentials.push(line);
             const envName = w.value.kind === 'env' ? w.value.name : undefined;
             if (envName) {
               tokenEnv.push(envName);
@@ -163,6 +175,27 @@ export function analyzeGitlab(file: string, text: string, repo: RepoContext): An
           result.steps.push(step);
         }
       }
+    }
+    // The credentials anchor: a job holding an npm token that says it publishes, with no publish found.
+    if (
+      result.steps.length === stepsBefore &&
+      credentials.length > 0 &&
+      PUBLISH_INTENT.test(intent.join('\n'))
+    ) {
+      const registry = envRegistry && !isReference(envRegistry) ? normalizeRegistry(envRegistry) : NPMJS;
+      result.steps.push({
+        id: `${source.file}#${name}/inferred`,
+        file: source.file,
+        provider: 'gitlab',
+        registry,
+        job: name,
+        tool: 'unknown',
+        command: inferredCommand(uniq(tokenEnv)),
+        inferred: true,
+        auth: { oidc, tokenSecrets: uniq(tokenSecrets), tokenEnv: uniq(tokenEnv) },
+        provenance: oidc ? null : false,
+        origin: { file: source.file, line: credentials[0]!, column: 1 },
+      });
     }
   }
   return result;

@@ -207,6 +207,8 @@ function unwrap(words: string[]): string[] {
     w[0] = w[0]
       .replace(/^(\.\/)?node_modules\/\.bin\/|^\$\((yarn|npm|pnpm) bin\)\//, '')
       .replace(/^(@?[^@/]+(?:\/[^@]+)?)@[^@/]+$/, '$1');
+  // pnpm 11's short alias.
+  if (w[0] === 'pn') w[0] = 'pnpm';
   return w;
 }
 
@@ -353,6 +355,8 @@ export function classifyPublish(
   if (tool === 'npm' || tool === 'pnpm' || tool === 'yarn' || tool === 'bun') {
     const sub = subcommand(w, 1);
     if (sub.word === 'publish') return found(tool);
+    // npm 11's staged publishing: `npm stage publish` (and pnpm's), published once approved.
+    if (sub.word === 'stage' && subcommand(w, sub.index + 1).word === 'publish') return found(tool);
     // Run something else in a workspace: `yarn workspace a exec npm publish`, `pnpm --filter a exec …`.
     if (tool === 'yarn' && sub.word === 'workspace') {
       const pkg = subcommand(w, sub.index + 1);

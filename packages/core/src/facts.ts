@@ -136,6 +136,8 @@ export interface WorkflowStep {
   job: string;
   tool: string;
   command?: string;
+  /** The publish command was not found; the step is inferred from the npm credentials the job receives. */
+  inferred?: boolean;
   auth: WorkflowAuth;
   provenance: boolean | null;
   origin: Origin;

@@ -78,12 +78,18 @@ export const trustedPublishing = createRule<TrustedPublishingOptions>({
       if (!allowed.has(step.provider))
         reasons.push(`runs on ${PROVIDER_NAMES[step.provider]}, which this policy does not allow`);
       const secrets = step.auth.tokenSecrets;
+      const hidden = step.auth.tokenEnv.filter((n) => n.startsWith('(')); // a token the file cannot show
+      const named = step.auth.tokenEnv.filter((n) => !n.startsWith('('));
       if (secrets.length > 0) {
         reasons.push(`uses the token secret${secrets.length === 1 ? '' : 's'} ${joinAnd(secrets)}`);
-      } else if (step.auth.tokenEnv.length > 0) {
-        reasons.push(`reads a token from ${joinAnd(step.auth.tokenEnv)}`);
+      } else if (named.length > 0) {
+        reasons.push(`reads a token from ${joinAnd(named)}`);
+      } else if (hidden.length > 0 && !step.auth.oidc) {
+        reasons.push(
+          'fetches no OIDC token, so it can only publish with a token from a context or a project variable',
+        );
       }
-      if (!step.auth.oidc) {
+      if (!step.auth.oidc && hidden.length === 0) {
         reasons.push(
           step.provider === 'gitlab'
             ? 'requests no OIDC ID token (id_tokens with aud "npm:registry.npmjs.org")'
@@ -91,6 +97,14 @@ export const trustedPublishing = createRule<TrustedPublishingOptions>({
         );
       }
       if (reasons.length === 0) continue;
+      if (step.inferred) {
+        ctx.report({
+          subject: `workflow:${step.id}`,
+          location: step.origin,
+          message: `Job "${step.job}" receives an npm token and says it publishes or releases, but its publish command was not found; the publish is inferred from the credential: it ${joinAnd(reasons)}. Publish with trusted publishing instead, or remove the token from the job.`,
+        });
+        continue;
+      }
       ctx.report({
         subject: `workflow:${step.id}`,
         location: step.origin,

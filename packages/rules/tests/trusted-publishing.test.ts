@@ -46,6 +46,44 @@ new RuleTester().run(trustedPublishing, {
   ],
   invalid: [
     {
+      name: 'credentials anchor: an inferred step (the publish runs in a script) is reported as inferred from the token',
+      facts: {
+        workflows: [
+          step(
+            'w-inf',
+            { tool: 'unknown', inferred: true, command: '(inferred)', provenance: false },
+            { oidc: false, tokenSecrets: ['NPM_TOKEN'], tokenEnv: ['NPM_TOKEN'] },
+          ),
+        ],
+      },
+      findings: [
+        {
+          subject: 'workflow:w-inf',
+          message:
+            'Job "publish" receives an npm token and says it publishes or releases, but its publish command was not found; the publish is inferred from the credential: it uses the token secret NPM_TOKEN and requests no OIDC token (permissions: id-token: write). Publish with trusted publishing instead, or remove the token from the job.',
+        },
+      ],
+    },
+    {
+      name: 'hidden CircleCI token: a CircleCI publish with no OIDC token is reported as using a context token',
+      facts: {
+        workflows: [
+          step(
+            'w-ci',
+            { provider: 'circleci', provenance: false },
+            { oidc: false, tokenEnv: ['(token from a CircleCI context or project variable)'] },
+          ),
+        ],
+      },
+      findings: [
+        {
+          subject: 'workflow:w-ci',
+          message:
+            'Publishing step (npm) in job "publish" fetches no OIDC token, so it can only publish with a token from a context or a project variable; publish with trusted publishing instead.',
+        },
+      ],
+    },
+    {
       name: 'a package with no trusted publisher',
       facts: { packages: [pkg('@acme/legacy', [])] },
       findings: [
