@@ -109,10 +109,10 @@ export class RepositoryFiles {
     if (code === 'ELOOP') return refusal('is reached through symbolic links that form a loop');
     if (code === 'EACCES' || code === 'EPERM') return refusal('cannot be opened (permission denied)');
     if (code === 'ENOENT' || code === 'ENOTDIR') {
-      const link = this.firstLink(rel);
+      const link = this.brokenLink(rel);
       return link
         ? refusal(
-            `is reached through ${link === rel ? 'a symbolic link' : `${link}, a symbolic link`} that is broken`,
+            link === rel ? 'is a broken symbolic link' : `is reached through ${link}, a broken symbolic link`,
           )
         : refusal('does not exist', { missing: true });
     }
@@ -139,15 +139,21 @@ export class RepositoryFiles {
     return 'resolves outside the repository';
   }
 
-  /** The first component of `rel` that is a symbolic link, if any. */
-  firstLink(rel: string): string | undefined {
+  /** The first component of `rel` that is a symbolic link pointing nowhere, if any (else `rel` is simply absent). */
+  private brokenLink(rel: string): string | undefined {
     const parts = path.posix.normalize(rel).split('/');
     for (let i = 1; i <= parts.length; i++) {
       const prefix = parts.slice(0, i).join('/');
+      const abs = path.join(this.root, prefix);
       try {
-        if (lstatSync(path.join(this.root, prefix)).isSymbolicLink()) return prefix;
+        if (!lstatSync(abs).isSymbolicLink()) continue;
       } catch {
         return undefined;
+      }
+      try {
+        realpathSync.native(abs);
+      } catch {
+        return prefix;
       }
     }
     return undefined;
