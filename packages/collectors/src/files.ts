@@ -70,7 +70,7 @@ export class RepositoryFiles {
     this.root = path.resolve(dir);
     this.maxBytes = options.maxBytes ?? DEFAULT_MAX;
     try {
-      this.realRoot = realpathSync(this.root);
+      this.realRoot = realpathSync.native(this.root);
       if (!statSync(this.realRoot).isDirectory()) throw new Error('not a directory');
     } catch {
       throw new RepositoryError(`${dir}: Cannot scan: it is not a readable folder.`);
@@ -95,7 +95,7 @@ export class RepositoryFiles {
     const abs = path.join(this.root, clean);
     let real: string;
     try {
-      real = realpathSync(abs);
+      real = realpathSync.native(abs);
     } catch (error) {
       return this.unresolved(clean, error);
     }
@@ -109,10 +109,10 @@ export class RepositoryFiles {
     if (code === 'ELOOP') return refusal('is reached through symbolic links that form a loop');
     if (code === 'EACCES' || code === 'EPERM') return refusal('cannot be opened (permission denied)');
     if (code === 'ENOENT' || code === 'ENOTDIR') {
-      const link = this.firstLink(rel);
+      const link = this.brokenLink(rel);
       return link
         ? refusal(
-            `is reached through ${link === rel ? 'a symbolic link' : `${link}, a symbolic link`} that is broken`,
+            link === rel ? 'is a broken symbolic link' : `is reached through ${link}, a broken symbolic link`,
           )
         : refusal('does not exist', { missing: true });
     }
@@ -127,7 +127,7 @@ export class RepositoryFiles {
       let real: string;
       try {
         if (!lstatSync(path.join(this.root, prefix)).isSymbolicLink()) continue;
-        real = realpathSync(path.join(this.root, prefix));
+        real = realpathSync.native(path.join(this.root, prefix));
       } catch {
         continue;
       }
@@ -139,25 +139,32 @@ export class RepositoryFiles {
     return 'resolves outside the repository';
   }
 
-  /** The first component of `rel` that is a symbolic link, if any. */
-  firstLink(rel: string): string | undefined {
+  /** The first component of `rel` that is a symbolic link pointing nowhere, if any (else `rel` is simply absent). */
+  private brokenLink(rel: string): string | undefined {
     const parts = path.posix.normalize(rel).split('/');
     for (let i = 1; i <= parts.length; i++) {
       const prefix = parts.slice(0, i).join('/');
+      const abs = path.join(this.root, prefix);
       try {
-        if (lstatSync(path.join(this.root, prefix)).isSymbolicLink()) return prefix;
+        if (!lstatSync(abs).isSymbolicLink()) continue;
       } catch {
         return undefined;
+      }
+      try {
+        realpathSync.native(abs);
+      } catch {
+        return prefix;
       }
     }
     return undefined;
   }
 
   /** Open the real path of `rel` for reading or writing, and check what was opened. */
-  private openChecked(real: string, flags: number, expect: Stats): number {
+  private openChecked(real: string, flags: number, expect: Stats): { fd: number; size: number } {
     const fd = openSync(real, flags | constants.O_NOFOLLOW | (constants.O_NONBLOCK ?? 0));
+    let st: Stats;
     try {
-      const st = fstatSync(fd);
+      st = fstatSync(fd);
       if (!st.isFile() || st.dev !== expect.dev || st.ino !== expect.ino)
         throw new GuardError('changed while it was being opened');
       const opened = openedPath(fd);
@@ -167,7 +174,7 @@ export class RepositoryFiles {
       closeSync(fd);
       throw error;
     }
-    return fd;
+    return { fd, size: st.size };
   }
 
   /**
@@ -189,9 +196,9 @@ export class RepositoryFiles {
     if (st.size > this.maxBytes) return refusal(`is larger than ${Math.round(this.maxBytes / 1024)} KiB`);
     let bytes: Buffer | undefined;
     try {
-      const fd = this.openChecked(where.real, constants.O_RDONLY, st);
+      const { fd, size } = this.openChecked(where.real, constants.O_RDONLY, st);
       try {
-        bytes = readBounded(fd, this.maxBytes);
+        bytes = readBounded(fd, size, this.maxBytes);
       } finally {
         closeSync(fd);
       }
@@ -290,9 +297,8 @@ function openedPath(fd: number): string | undefined {
   }
 }
 
-/** The open file's bytes, or undefined when it holds more than `max`. */
-function readBounded(fd: number, max: number): Buffer | undefined {
-  const size = fstatSync(fd).size;
+/** The open file's bytes (its size checked on the descriptor), or undefined when it holds more than `max`. */
+function readBounded(fd: number, size: number, max: number): Buffer | undefined {
   if (size > max) return undefined;
   const buf = Buffer.allocUnsafe(size);
   let off = 0;

@@ -384,6 +384,22 @@ describe('reads and writes outside the repository through a symlinked folder', (
     assert.equal(readFileSync(path.join(dir, 'real/x.yml'), 'utf8'), 'changed\n');
   });
 
+  it('an absent file behind a link inside is absent, not an error; a broken link is an error naming it', async () => {
+    const dir = repoWith({ 'ci/circleci/README.md': '', 'package.json': '{"name":"x"}' });
+    symlinkSync('ci/circleci', path.join(dir, '.circleci'));
+    const clean = await scanRepository(dir, { now: NOW });
+    assert.deepEqual(clean.sources[0]!.errors, []);
+    assert.equal(clean.sources[0]!.complete, true);
+    symlinkSync('nowhere.yml', path.join(dir, '.gitlab-ci.yml'));
+    const broken = await scanRepository(dir, { now: NOW });
+    assert.deepEqual(broken.sources[0]!.errors, [
+      {
+        entity: 'file:.gitlab-ci.yml',
+        message: 'It is a broken symbolic link; not read.',
+      },
+    ]);
+  });
+
   it('FIFOs, devices and files over 1 MiB are refused without being opened', () => {
     const dir = repoWith({ 'big.yml': 'x'.repeat(1024 * 1024 + 1) });
     execFileSync('mkfifo', [path.join(dir, 'pipe.yml')]);
