@@ -10718,7 +10718,7 @@ var require_visit = __commonJS({
     var BREAK = /* @__PURE__ */ Symbol("break visit");
     var SKIP = /* @__PURE__ */ Symbol("skip children");
     var REMOVE = /* @__PURE__ */ Symbol("remove node");
-    function visit(node, visitor) {
+    function visit2(node, visitor) {
       const visitor_ = initVisitor(visitor);
       if (identity2.isDocument(node)) {
         const cd = visit_(null, node.contents, visitor_, Object.freeze([node]));
@@ -10727,9 +10727,9 @@ var require_visit = __commonJS({
       } else
         visit_(null, node, visitor_, Object.freeze([]));
     }
-    visit.BREAK = BREAK;
-    visit.SKIP = SKIP;
-    visit.REMOVE = REMOVE;
+    visit2.BREAK = BREAK;
+    visit2.SKIP = SKIP;
+    visit2.REMOVE = REMOVE;
     function visit_(key, node, visitor, path20) {
       const ctrl = callVisitor(key, node, visitor, path20);
       if (identity2.isNode(ctrl) || identity2.isPair(ctrl)) {
@@ -10863,7 +10863,7 @@ var require_visit = __commonJS({
         throw new Error(`Cannot replace node with ${pt} parent`);
       }
     }
-    exports.visit = visit;
+    exports.visit = visit2;
     exports.visitAsync = visitAsync;
   }
 });
@@ -10873,7 +10873,7 @@ var require_directives = __commonJS({
   "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/doc/directives.js"(exports) {
     "use strict";
     var identity2 = require_identity();
-    var visit = require_visit();
+    var visit2 = require_visit();
     var escapeChars = {
       "!": "%21",
       ",": "%2C",
@@ -11017,7 +11017,7 @@ var require_directives = __commonJS({
         let tagNames;
         if (doc && tagEntries.length > 0 && identity2.isNode(doc.contents)) {
           const tags = {};
-          visit.visit(doc.contents, (_key, node) => {
+          visit2.visit(doc.contents, (_key, node) => {
             if (identity2.isNode(node) && node.tag)
               tags[node.tag] = true;
           });
@@ -11044,7 +11044,7 @@ var require_anchors = __commonJS({
   "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/doc/anchors.js"(exports) {
     "use strict";
     var identity2 = require_identity();
-    var visit = require_visit();
+    var visit2 = require_visit();
     function anchorIsValid(anchor) {
       if (/[\x00-\x19\s,[\]{}]/.test(anchor)) {
         const sa = JSON.stringify(anchor);
@@ -11055,7 +11055,7 @@ var require_anchors = __commonJS({
     }
     function anchorNames(root) {
       const anchors = /* @__PURE__ */ new Set();
-      visit.visit(root, {
+      visit2.visit(root, {
         Value(_key, node) {
           if (node.anchor)
             anchors.add(node.anchor);
@@ -11235,7 +11235,7 @@ var require_Alias = __commonJS({
   "node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/nodes/Alias.js"(exports) {
     "use strict";
     var anchors = require_anchors();
-    var visit = require_visit();
+    var visit2 = require_visit();
     var identity2 = require_identity();
     var Node = require_Node();
     var toJS = require_toJS();
@@ -11261,7 +11261,7 @@ var require_Alias = __commonJS({
           nodes = ctx.aliasResolveCache;
         } else {
           nodes = [];
-          visit.visit(doc, {
+          visit2.visit(doc, {
             Node: (_key, node) => {
               if (identity2.isAlias(node) || identity2.hasAnchor(node))
                 nodes.push(node);
@@ -16183,15 +16183,15 @@ var require_cst_visit = __commonJS({
     var BREAK = /* @__PURE__ */ Symbol("break visit");
     var SKIP = /* @__PURE__ */ Symbol("skip children");
     var REMOVE = /* @__PURE__ */ Symbol("remove item");
-    function visit(cst, visitor) {
+    function visit2(cst, visitor) {
       if ("type" in cst && cst.type === "document")
         cst = { start: cst.start, value: cst.value };
       _visit(Object.freeze([]), cst, visitor);
     }
-    visit.BREAK = BREAK;
-    visit.SKIP = SKIP;
-    visit.REMOVE = REMOVE;
-    visit.itemAtPath = (cst, path20) => {
+    visit2.BREAK = BREAK;
+    visit2.SKIP = SKIP;
+    visit2.REMOVE = REMOVE;
+    visit2.itemAtPath = (cst, path20) => {
       let item = cst;
       for (const [field, index] of path20) {
         const tok = item?.[field];
@@ -16202,8 +16202,8 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit.parentCollection = (cst, path20) => {
-      const parent = visit.itemAtPath(cst, path20.slice(0, -1));
+    visit2.parentCollection = (cst, path20) => {
+      const parent = visit2.itemAtPath(cst, path20.slice(0, -1));
       const field = path20[path20.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
@@ -16234,7 +16234,7 @@ var require_cst_visit = __commonJS({
       }
       return typeof ctrl === "function" ? ctrl(item, path20) : ctrl;
     }
-    exports.visit = visit;
+    exports.visit = visit2;
   }
 });
 
@@ -17950,7 +17950,7 @@ var require_dist = __commonJS({
     var lineCounter = require_line_counter();
     var parser = require_parser();
     var publicApi = require_public_api();
-    var visit = require_visit();
+    var visit2 = require_visit();
     exports.Composer = composer.Composer;
     exports.Document = Document.Document;
     exports.Schema = Schema.Schema;
@@ -17978,8 +17978,8 @@ var require_dist = __commonJS({
     exports.parseAllDocuments = publicApi.parseAllDocuments;
     exports.parseDocument = publicApi.parseDocument;
     exports.stringify = publicApi.stringify;
-    exports.visit = visit.visit;
-    exports.visitAsync = visit.visitAsync;
+    exports.visit = visit2.visit;
+    exports.visitAsync = visit2.visitAsync;
   }
 });
 
@@ -22307,17 +22307,31 @@ var init_trusted_publishing = __esm({
           if (!allowed.has(step.provider))
             reasons.push(`runs on ${PROVIDER_NAMES[step.provider]}, which this policy does not allow`);
           const secrets = step.auth.tokenSecrets;
+          const hidden = step.auth.tokenEnv.filter((n) => n.startsWith("("));
+          const named = step.auth.tokenEnv.filter((n) => !n.startsWith("("));
           if (secrets.length > 0) {
             reasons.push(`uses the token secret${secrets.length === 1 ? "" : "s"} ${joinAnd(secrets)}`);
-          } else if (step.auth.tokenEnv.length > 0) {
-            reasons.push(`reads a token from ${joinAnd(step.auth.tokenEnv)}`);
+          } else if (named.length > 0) {
+            reasons.push(`reads a token from ${joinAnd(named)}`);
+          } else if (hidden.length > 0 && !step.auth.oidc) {
+            reasons.push(
+              "fetches no OIDC token, so it can only publish with a token from a context or a project variable"
+            );
           }
-          if (!step.auth.oidc) {
+          if (!step.auth.oidc && hidden.length === 0) {
             reasons.push(
               step.provider === "gitlab" ? 'requests no OIDC ID token (id_tokens with aud "npm:registry.npmjs.org")' : "requests no OIDC token (permissions: id-token: write)"
             );
           }
           if (reasons.length === 0) continue;
+          if (step.inferred) {
+            ctx.report({
+              subject: `workflow:${step.id}`,
+              location: step.origin,
+              message: `Job "${step.job}" receives an npm token and says it publishes or releases, but its publish command was not found; the publish is inferred from the credential: it ${joinAnd(reasons)}. Publish with trusted publishing instead, or remove the token from the job.`
+            });
+            continue;
+          }
           ctx.report({
             subject: `workflow:${step.id}`,
             location: step.origin,
@@ -22626,6 +22640,7 @@ function unwrap(words) {
   }
   if (w[0])
     w[0] = w[0].replace(/^(\.\/)?node_modules\/\.bin\/|^\$\((yarn|npm|pnpm) bin\)\//, "").replace(/^(@?[^@/]+(?:\/[^@]+)?)@[^@/]+$/, "$1");
+  if (w[0] === "pn") w[0] = "pnpm";
   return w;
 }
 function subcommand(words, start) {
@@ -22665,6 +22680,7 @@ function classifyPublish(words, scripts, depth = 0) {
   if (tool === "npm" || tool === "pnpm" || tool === "yarn" || tool === "bun") {
     const sub = subcommand(w, 1);
     if (sub.word === "publish") return found(tool);
+    if (sub.word === "stage" && subcommand(w, sub.index + 1).word === "publish") return found(tool);
     if (tool === "yarn" && sub.word === "workspace") {
       const pkg2 = subcommand(w, sub.index + 1);
       return classifyPublish(w.slice(pkg2.index + 1), scripts, depth + 1);
@@ -23121,13 +23137,18 @@ function pushAll(target, items) {
 function uniq(list) {
   return [...new Set(list)];
 }
-var NPMJS;
+function inferredCommand(names) {
+  return `(inferred: the job receives the npm credential ${names.join(", ")} and its publish command was not found)`;
+}
+var NPMJS, PUBLISH_INTENT, HIDDEN_TOKEN;
 var init_context = __esm({
   "packages/collectors/src/context.ts"() {
     "use strict";
     init_redact();
     init_src();
     NPMJS = "https://registry.npmjs.org/";
+    PUBLISH_INTENT = /publish|release|shipit|shipjs trigger/i;
+    HIDDEN_TOKEN = "(token from a CircleCI context or project variable)";
   }
 });
 
@@ -23160,8 +23181,7 @@ function openedPath(fd) {
     return void 0;
   }
 }
-function readBounded(fd, max) {
-  const size = fstatSync2(fd).size;
+function readBounded(fd, size, max) {
   if (size > max) return void 0;
   const buf = Buffer.allocUnsafe(size);
   let off = 0;
@@ -23199,7 +23219,7 @@ var init_files = __esm({
         this.root = path10.resolve(dir);
         this.maxBytes = options.maxBytes ?? DEFAULT_MAX;
         try {
-          this.realRoot = realpathSync4(this.root);
+          this.realRoot = realpathSync4.native(this.root);
           if (!statSync3(this.realRoot).isDirectory()) throw new Error("not a directory");
         } catch {
           throw new RepositoryError(`${dir}: Cannot scan: it is not a readable folder.`);
@@ -23222,7 +23242,7 @@ var init_files = __esm({
         const abs = path10.join(this.root, clean);
         let real;
         try {
-          real = realpathSync4(abs);
+          real = realpathSync4.native(abs);
         } catch (error) {
           return this.unresolved(clean, error);
         }
@@ -23235,9 +23255,9 @@ var init_files = __esm({
         if (code === "ELOOP") return refusal2("is reached through symbolic links that form a loop");
         if (code === "EACCES" || code === "EPERM") return refusal2("cannot be opened (permission denied)");
         if (code === "ENOENT" || code === "ENOTDIR") {
-          const link = this.firstLink(rel);
+          const link = this.brokenLink(rel);
           return link ? refusal2(
-            `is reached through ${link === rel ? "a symbolic link" : `${link}, a symbolic link`} that is broken`
+            link === rel ? "is a broken symbolic link" : `is reached through ${link}, a broken symbolic link`
           ) : refusal2("does not exist", { missing: true });
         }
         return refusal2(`could not be read (${code ?? "error"})`);
@@ -23250,7 +23270,7 @@ var init_files = __esm({
           let real;
           try {
             if (!lstatSync(path10.join(this.root, prefix)).isSymbolicLink()) continue;
-            real = realpathSync4(path10.join(this.root, prefix));
+            real = realpathSync4.native(path10.join(this.root, prefix));
           } catch {
             continue;
           }
@@ -23259,15 +23279,21 @@ var init_files = __esm({
         }
         return "resolves outside the repository";
       }
-      /** The first component of `rel` that is a symbolic link, if any. */
-      firstLink(rel) {
+      /** The first component of `rel` that is a symbolic link pointing nowhere, if any (else `rel` is simply absent). */
+      brokenLink(rel) {
         const parts = path10.posix.normalize(rel).split("/");
         for (let i = 1; i <= parts.length; i++) {
           const prefix = parts.slice(0, i).join("/");
+          const abs = path10.join(this.root, prefix);
           try {
-            if (lstatSync(path10.join(this.root, prefix)).isSymbolicLink()) return prefix;
+            if (!lstatSync(abs).isSymbolicLink()) continue;
           } catch {
             return void 0;
+          }
+          try {
+            realpathSync4.native(abs);
+          } catch {
+            return prefix;
           }
         }
         return void 0;
@@ -23275,8 +23301,9 @@ var init_files = __esm({
       /** Open the real path of `rel` for reading or writing, and check what was opened. */
       openChecked(real, flags, expect) {
         const fd = openSync3(real, flags | constants2.O_NOFOLLOW | (constants2.O_NONBLOCK ?? 0));
+        let st;
         try {
-          const st = fstatSync2(fd);
+          st = fstatSync2(fd);
           if (!st.isFile() || st.dev !== expect.dev || st.ino !== expect.ino)
             throw new GuardError("changed while it was being opened");
           const opened = openedPath(fd);
@@ -23286,7 +23313,7 @@ var init_files = __esm({
           closeSync3(fd);
           throw error;
         }
-        return fd;
+        return { fd, size: st.size };
       }
       /**
        * A repository file's text: inside the repository (real path), a regular
@@ -23307,9 +23334,9 @@ var init_files = __esm({
         if (st.size > this.maxBytes) return refusal2(`is larger than ${Math.round(this.maxBytes / 1024)} KiB`);
         let bytes;
         try {
-          const fd = this.openChecked(where2.real, constants2.O_RDONLY, st);
+          const { fd, size } = this.openChecked(where2.real, constants2.O_RDONLY, st);
           try {
-            bytes = readBounded(fd, this.maxBytes);
+            bytes = readBounded(fd, size, this.maxBytes);
           } finally {
             closeSync3(fd);
           }
@@ -23402,16 +23429,37 @@ function parserReason(message) {
   const reason = message.split(/[:"'`\n]/)[0].replace(/[^\x20-\x7e]/g, "").trim().replace(/[.\s]+$/, "");
   return reason.length > 0 && reason.length <= 100 ? reason : "the parser gave no reason";
 }
+function firstDuplicateKey(doc) {
+  let found;
+  (0, import_yaml3.visit)(doc, {
+    Map(_, map) {
+      const seen = /* @__PURE__ */ new Set();
+      for (const pair of map.items) {
+        const key = pair.key;
+        if (!(0, import_yaml3.isScalar)(key) || typeof key.value === "symbol") continue;
+        const id = `${typeof key.value}:${String(key.value)}`;
+        if (seen.has(id)) {
+          found = key.range?.[0] ?? 0;
+          return import_yaml3.visit.BREAK;
+        }
+        seen.add(id);
+      }
+      return void 0;
+    }
+  });
+  return found;
+}
 function parseCiFile(file, text4, errors, options = {}) {
   const lines = new import_yaml3.LineCounter();
   const doc = (0, import_yaml3.parseDocument)(text4, {
     lineCounter: lines,
     merge: true,
     prettyErrors: false,
-    uniqueKeys: options.uniqueKeys ?? true
+    uniqueKeys: false
   });
-  if (doc.errors.length > 0) {
-    const first = doc.errors[0];
+  const duplicate = doc.errors.length === 0 && (options.uniqueKeys ?? true) ? firstDuplicateKey(doc) : void 0;
+  if (doc.errors.length > 0 || duplicate !== void 0) {
+    const first = doc.errors[0] ?? { pos: [duplicate, duplicate], message: "Map keys must be unique" };
     const p = lines.linePos(first.pos[0]);
     errors.push({
       entity: `file:${file}`,
@@ -23567,6 +23615,10 @@ function analyzeGithub(file, text4, repo) {
     }
     let setupRegistry;
     const writes = [];
+    const stepsBefore = result.steps.length;
+    const stepCredentials = [];
+    const intent = [jobId, job.get("name")?.str() ?? ""];
+    const stepEnvs = [];
     job.get("steps")?.items().forEach((step, index) => {
       if (!step.isMap) return;
       const env = effectiveEnv([...envLayers, step.get("env")]);
@@ -23575,6 +23627,14 @@ function analyzeGithub(file, text4, repo) {
       const uses = step.get("uses")?.str();
       const inputs = step.get("with");
       const base = { file, jobId, index, oidc, env, dir, matrix, repo, setupRegistry };
+      intent.push(
+        step.get("name")?.str() ?? "",
+        step.get("run")?.str() ?? "",
+        step.get("uses")?.str() ?? ""
+      );
+      stepEnvs.push(step.get("env"));
+      for (const [name, key, value] of step.get("env")?.entries() ?? [])
+        if (isNpmTokenVar(name) && (value.str() ?? "").trim() !== "") stepCredentials.push(key.pos());
       if (uses && /^actions\/setup-node@/i.test(uses)) {
         const url = inputs?.get("registry-url")?.str();
         if (url) setupRegistry = resolveRegistry(url, matrix);
@@ -23587,6 +23647,7 @@ function analyzeGithub(file, text4, repo) {
           const line2 = commandLine(run, script, cmd.line, textLines);
           for (const w of tokenWrites(cmd.text, setupRegistry ?? NPMJS)) {
             writes.push(resolveWrite(w, env));
+            stepCredentials.push(line2);
             result.npmrc.push(npmrcFromWrite(file, w, line2.line, line2.column, result.npmrc.length));
           }
           const pub = classifyPublish(cmd.words, repo.scriptsAt(dir));
@@ -23627,8 +23688,63 @@ function analyzeGithub(file, text4, repo) {
         }
       }
     });
+    if (result.steps.length === stepsBefore) {
+      const step = inferredStep({
+        file,
+        jobId,
+        oidc,
+        layers: [root.get("env"), job.get("env"), ...stepEnvs],
+        stepCredentials,
+        writes,
+        intent: intent.join("\n"),
+        registry: setupRegistry
+      });
+      if (step) result.steps.push(step);
+    }
   }
   return result;
+}
+function inferredStep(s) {
+  const tokenEnv = [];
+  const tokenSecrets = [];
+  const entries = [];
+  for (const layer of [...s.layers].reverse()) {
+    for (const [name, key, value] of layer?.entries() ?? []) {
+      const v = value.str();
+      if (!isNpmTokenVar(name) || v === void 0 || v.trim() === "") continue;
+      entries.push(key.pos());
+    }
+  }
+  for (const layer of s.layers) {
+    for (const [name, , value] of layer?.entries() ?? []) {
+      const v = value.str();
+      if (!isNpmTokenVar(name) || v === void 0 || v.trim() === "") continue;
+      tokenEnv.push(name);
+      pushAll(tokenSecrets, secretsIn(v));
+    }
+  }
+  for (const w of s.writes) {
+    pushAll(tokenSecrets, w.secrets);
+    if (w.envName) tokenEnv.push(w.envName);
+  }
+  const at = s.stepCredentials.reduce(
+    (first, c) => first === void 0 || c.line < first.line ? c : first,
+    void 0
+  ) ?? entries[0];
+  if (!at || !PUBLISH_INTENT.test(s.intent)) return void 0;
+  return {
+    id: `${s.file}#${s.jobId}/inferred`,
+    file: s.file,
+    provider: "github",
+    registry: s.registry ?? (s.writes[0] ? normalizeRegistry(s.writes[0].write.registry) : NPMJS),
+    job: s.jobId,
+    tool: "unknown",
+    command: inferredCommand(uniq([...tokenEnv, ...tokenSecrets])),
+    inferred: true,
+    auth: { oidc: s.oidc, tokenSecrets: uniq(tokenSecrets), tokenEnv: uniq(tokenEnv) },
+    provenance: s.oidc ? null : false,
+    origin: { file: s.file, line: at.line, column: at.column }
+  };
 }
 function grantsIdToken(perms) {
   if (!perms) return false;
@@ -23908,6 +24024,13 @@ function analyzeGitlab(file, text4, repo) {
     let published = 0;
     const tokenSecrets = [];
     const tokenEnv = [];
+    const stepsBefore = result.steps.length;
+    const credentials = [];
+    for (const layer of chain.map((j) => j.get("variables")))
+      for (const [k, key, v] of layer?.entries() ?? [])
+        if (isNpmTokenVar(k) && (v.str() ?? v.get("value")?.str() ?? "").trim() !== "")
+          credentials.push(key.pos().line);
+    const intent = [name];
     for (const [k, v] of vars) {
       if (isNpmTokenVar(k) && v.trim() !== "") {
         tokenEnv.push(k);
@@ -23919,9 +24042,11 @@ function analyzeGitlab(file, text4, repo) {
       for (const item of scriptItems(pick(key))) {
         const body = item.str();
         if (body === void 0) continue;
+        intent.push(body);
         for (const cmd of splitCommands(body)) {
           const line2 = item.source().startsWith("|") ? item.pos().line + 1 + cmd.line : item.lineOf(body.split("\n")[cmd.line] ?? "");
           for (const w of tokenWrites(cmd.text)) {
+            credentials.push(line2);
             const envName = w.value.kind === "env" ? w.value.name : void 0;
             if (envName) {
               tokenEnv.push(envName);
@@ -23953,6 +24078,22 @@ function analyzeGitlab(file, text4, repo) {
         }
       }
     }
+    if (result.steps.length === stepsBefore && credentials.length > 0 && PUBLISH_INTENT.test(intent.join("\n"))) {
+      const registry = envRegistry && !isReference2(envRegistry) ? normalizeRegistry(envRegistry) : NPMJS;
+      result.steps.push({
+        id: `${source.file}#${name}/inferred`,
+        file: source.file,
+        provider: "gitlab",
+        registry,
+        job: name,
+        tool: "unknown",
+        command: inferredCommand(uniq(tokenEnv)),
+        inferred: true,
+        auth: { oidc, tokenSecrets: uniq(tokenSecrets), tokenEnv: uniq(tokenEnv) },
+        provenance: oidc ? null : false,
+        origin: { file: source.file, line: credentials[0], column: 1 }
+      });
+    }
   }
   return result;
 }
@@ -23973,7 +24114,7 @@ function includes(node) {
 function extendsChain(name, defs, errors) {
   const chain = [];
   const seen = /* @__PURE__ */ new Set();
-  const visit = (n) => {
+  const visit2 = (n) => {
     if (seen.has(n)) return;
     seen.add(n);
     const job = defs.jobs.get(n);
@@ -23987,9 +24128,9 @@ function extendsChain(name, defs, errors) {
     chain.push(job);
     const ext = job.get("extends");
     const parents = ext?.isSeq ? ext.items().map((i) => i.str() ?? "") : ext?.str() ? [ext.str()] : [];
-    for (const p of parents.reverse()) visit(p);
+    for (const p of parents.reverse()) visit2(p);
   };
-  visit(name);
+  visit2(name);
   return chain;
 }
 function scriptItems(node) {
@@ -27821,11 +27962,16 @@ function analyzeCircleci(file, text4, repo) {
   if (!root) return result;
   for (const [jobId, , job] of root.get("jobs")?.entries() ?? []) {
     const runs = (job.get("steps")?.items() ?? []).map((s) => s.get("run")).filter((r) => r !== void 0).map((r) => r.isMap ? r.get("command") : r).filter((r) => r?.str() !== void 0);
-    const oidc = runs.some((r) => /CIRCLE_OIDC_TOKEN/.test(r.str()));
+    const oidc = runs.some((r) => /CIRCLE_OIDC_TOKEN|circleci run oidc get/.test(r.str()));
     const tokenEnv = [];
     const tokenSecrets = [];
-    for (const [name] of job.get("environment")?.entries() ?? [])
-      if (isNpmTokenVar(name)) tokenEnv.push(name);
+    const credentials = [];
+    for (const [name, key] of job.get("environment")?.entries() ?? [])
+      if (isNpmTokenVar(name)) {
+        tokenEnv.push(name);
+        credentials.push(key.pos().line);
+      }
+    const stepsBefore = result.steps.length;
     let published = 0;
     for (const run of runs) {
       const body = run.str();
@@ -27836,6 +27982,7 @@ function analyzeCircleci(file, text4, repo) {
             tokenEnv.push(w.value.name);
             tokenSecrets.push(w.value.name);
           }
+          credentials.push(line2);
           result.npmrc.push({
             id: `${file}:${line2}:${result.npmrc.length}`,
             file,
@@ -27863,6 +28010,27 @@ function analyzeCircleci(file, text4, repo) {
         };
         result.steps.push(step);
       }
+    }
+    const intent = [jobId, ...runs.map((r) => r.str())].join("\n");
+    if (result.steps.length === stepsBefore && credentials.length > 0 && PUBLISH_INTENT.test(intent)) {
+      result.steps.push({
+        id: `${file}#${jobId}/inferred`,
+        file,
+        provider: "circleci",
+        registry: NPMJS,
+        job: jobId,
+        tool: "unknown",
+        command: inferredCommand(uniq(tokenEnv)),
+        inferred: true,
+        auth: { oidc, tokenSecrets: uniq(tokenSecrets), tokenEnv: uniq(tokenEnv) },
+        provenance: oidc ? null : false,
+        origin: { file, line: Math.min(...credentials.slice(0, 1e3)), column: 1 }
+      });
+    }
+    if (!oidc) {
+      for (const step of result.steps.slice(stepsBefore))
+        if (step.auth.tokenEnv.length === 0 && step.auth.tokenSecrets.length === 0)
+          step.auth.tokenEnv = [HIDDEN_TOKEN];
     }
   }
   return result;
@@ -31523,7 +31691,7 @@ function both(file) {
 function policyFiles(start) {
   const seen = /* @__PURE__ */ new Set();
   const result = { files: [], pluginFiles: [], packages: [], broken: false };
-  const visit = (file) => {
+  const visit2 = (file) => {
     const abs = path5.resolve(file);
     if (seen.has(abs)) return;
     seen.add(abs);
@@ -31542,10 +31710,10 @@ function policyFiles(start) {
       else result.packages.push(spec);
     }
     for (const spec of Array.isArray(doc?.extends) ? doc.extends : []) {
-      if (typeof spec === "string" && isPathSpecifier(spec)) visit(path5.resolve(dir, spec));
+      if (typeof spec === "string" && isPathSpecifier(spec)) visit2(path5.resolve(dir, spec));
     }
   };
-  visit(start);
+  visit2(start);
   return result;
 }
 function reasonFor(rel, root, guarded, pluginDirs) {

@@ -410,7 +410,7 @@ var __trustgate = (() => {
 
   // packages/core/ajv-standalone.js
   var root = validate10;
-  var schema11 = { "$schema": "http://json-schema.org/draft-07/schema#", "title": "trustgate facts (schema version 1)", "type": "object", "required": ["schemaVersion", "collectedAt", "sources"], "additionalProperties": false, "definitions": { "Origin": { "type": "object", "description": "Where an entity was found: a repo-relative file position, or a registry URL.", "required": [], "properties": { "file": { "type": "string", "minLength": 1 }, "line": { "type": "integer", "minimum": 1 }, "column": { "type": "integer", "minimum": 1 }, "endLine": { "type": "integer", "minimum": 1 }, "endColumn": { "type": "integer", "minimum": 1 }, "url": { "type": "string", "minLength": 1 } }, "additionalProperties": false }, "SourceError": { "type": "object", "required": ["message"], "properties": { "entity": { "type": "string" }, "message": { "type": "string" }, "line": { "type": "integer", "minimum": 1 }, "column": { "type": "integer", "minimum": 1 } }, "additionalProperties": false }, "Source": { "type": "object", "description": "One collector run: what it covered, and whether it completed.", "required": ["collector", "covers", "complete"], "properties": { "collector": { "type": "string", "minLength": 1 }, "target": { "type": "string" }, "covers": { "type": "array", "items": { "$ref": "#/definitions/CollectionName" }, "uniqueItems": true }, "complete": { "type": "boolean" }, "errors": { "type": "array", "items": { "$ref": "#/definitions/SourceError" } }, "attestedAt": { "type": "string", "format": "date-time" } }, "additionalProperties": false }, "CollectionName": { "type": "string", "enum": ["tokens", "accounts", "packages", "orgs", "workflows", "npmrc", "manifests"] }, "Token": { "type": "object", "required": ["id", "kind", "access", "created", "expires"], "properties": { "id": { "type": "string", "minLength": 1 }, "owner": { "type": ["string", "null"] }, "kind": { "type": "string", "enum": ["classic", "granular", "session", "unknown"] }, "classicType": { "type": ["string", "null"], "enum": ["publish", "automation", "read-only", null] }, "access": { "type": "string", "enum": ["read", "write"] }, "created": { "type": ["string", "null"], "format": "date-time" }, "expires": { "type": ["string", "null"], "format": "date-time" }, "lastUsed": { "type": ["string", "null"], "format": "date-time" }, "bypass2fa": { "type": ["boolean", "null"] }, "cidr": { "type": "array", "items": { "type": "string" } }, "packages": { "type": "array", "items": { "type": "string" } }, "scopes": { "type": "array", "items": { "type": "string" } }, "orgs": { "type": "array", "items": { "type": "string" } }, "display": { "type": "string" }, "origin": { "$ref": "#/definitions/Origin" } }, "additionalProperties": false }, "TwoFactor": { "type": ["object", "null"], "required": ["enabled", "mode", "method"], "properties": { "enabled": { "type": "boolean" }, "mode": { "type": ["string", "null"], "enum": ["auth-only", "auth-and-writes", null] }, "pending": { "type": "boolean" }, "method": { "type": ["string", "null"], "enum": ["webauthn", "totp", "unknown", null] } }, "additionalProperties": false, "description": "2FA settings of an account; null when the sources could not tell." }, "Account": { "type": "object", "required": ["id", "tfa"], "properties": { "id": { "type": "string", "minLength": 1 }, "tfa": { "$ref": "#/definitions/TwoFactor" }, "roles": { "type": "array", "items": { "type": "string" } }, "origin": { "$ref": "#/definitions/Origin" } }, "additionalProperties": false }, "TrustedPublisher": { "type": "object", "required": ["provider"], "properties": { "provider": { "type": "string", "enum": ["github", "gitlab", "circleci"] }, "repository": { "type": "string" }, "project": { "type": "string" }, "workflow": { "type": "string" }, "environment": { "type": ["string", "null"] } }, "additionalProperties": false }, "LatestVersion": { "type": ["object", "null"], "required": ["version"], "properties": { "version": { "type": "string" }, "publishedAt": { "type": ["string", "null"], "format": "date-time" }, "provenance": { "type": ["boolean", "null"] }, "trustedPublisher": { "type": ["boolean", "null"] }, "publisher": { "type": ["string", "null"] } }, "additionalProperties": false }, "Package": { "type": "object", "required": ["id", "mfa", "trustedPublishers"], "properties": { "id": { "type": "string", "minLength": 1 }, "access": { "type": ["string", "null"], "enum": ["public", "restricted", null] }, "mfa": { "type": ["string", "null"], "enum": ["publish", "automation", "none", null] }, "trustedPublishers": { "type": ["array", "null"], "items": { "$ref": "#/definitions/TrustedPublisher" } }, "maintainers": { "type": "array", "items": { "type": "string" } }, "latest": { "$ref": "#/definitions/LatestVersion" }, "origin": { "$ref": "#/definitions/Origin" } }, "additionalProperties": false }, "OrgMember": { "type": "object", "required": ["name", "role"], "properties": { "name": { "type": "string", "minLength": 1 }, "role": { "type": "string" } }, "additionalProperties": false }, "Org": { "type": "object", "required": ["id", "members"], "properties": { "id": { "type": "string", "minLength": 1 }, "members": { "type": "array", "items": { "$ref": "#/definitions/OrgMember" } }, "origin": { "$ref": "#/definitions/Origin" } }, "additionalProperties": false }, "WorkflowAuth": { "type": "object", "required": ["oidc", "tokenSecrets", "tokenEnv"], "properties": { "oidc": { "type": "boolean" }, "tokenSecrets": { "type": "array", "items": { "type": "string" } }, "tokenEnv": { "type": "array", "items": { "type": "string" } } }, "additionalProperties": false }, "WorkflowStep": { "type": "object", "description": "One publishing step of a CI workflow.", "required": ["id", "file", "provider", "registry", "job", "tool", "auth", "provenance", "origin"], "properties": { "id": { "type": "string", "minLength": 1 }, "file": { "type": "string", "minLength": 1 }, "provider": { "type": "string", "enum": ["github", "gitlab", "circleci"] }, "registry": { "type": "string" }, "job": { "type": "string" }, "tool": { "type": "string" }, "command": { "type": "string" }, "auth": { "$ref": "#/definitions/WorkflowAuth" }, "provenance": { "type": ["boolean", "null"] }, "origin": { "$ref": "#/definitions/Origin" } }, "additionalProperties": false }, "NpmrcEntry": { "type": "object", "required": ["id", "file", "registry", "key", "value", "origin"], "properties": { "id": { "type": "string", "minLength": 1 }, "file": { "type": "string", "minLength": 1 }, "registry": { "type": "string" }, "key": { "type": "string", "enum": ["_authToken", "_auth", "_password"] }, "value": { "type": "string", "enum": ["literal", "env", "empty"] }, "envVar": { "type": ["string", "null"] }, "origin": { "$ref": "#/definitions/Origin" } }, "additionalProperties": false }, "Manifest": { "type": "object", "required": ["id", "file", "name", "private", "origin"], "properties": { "id": { "type": "string", "minLength": 1 }, "file": { "type": "string", "minLength": 1 }, "name": { "type": ["string", "null"] }, "private": { "type": "boolean" }, "publishConfig": { "type": ["object", "null"] }, "repository": { "type": ["string", "null"] }, "origin": { "$ref": "#/definitions/Origin" } }, "additionalProperties": false } }, "properties": { "schemaVersion": { "const": 1 }, "collectedAt": { "type": "string", "format": "date-time" }, "sources": { "type": "array", "items": { "$ref": "#/definitions/Source" } }, "tokens": { "type": "array" }, "accounts": { "type": "array" }, "packages": { "type": "array" }, "orgs": { "type": "array" }, "workflows": { "type": "array" }, "npmrc": { "type": "array" }, "manifests": { "type": "array" } } };
+  var schema11 = { "$schema": "http://json-schema.org/draft-07/schema#", "title": "trustgate facts (schema version 1)", "type": "object", "required": ["schemaVersion", "collectedAt", "sources"], "additionalProperties": false, "definitions": { "Origin": { "type": "object", "description": "Where an entity was found: a repo-relative file position, or a registry URL.", "required": [], "properties": { "file": { "type": "string", "minLength": 1 }, "line": { "type": "integer", "minimum": 1 }, "column": { "type": "integer", "minimum": 1 }, "endLine": { "type": "integer", "minimum": 1 }, "endColumn": { "type": "integer", "minimum": 1 }, "url": { "type": "string", "minLength": 1 } }, "additionalProperties": false }, "SourceError": { "type": "object", "required": ["message"], "properties": { "entity": { "type": "string" }, "message": { "type": "string" }, "line": { "type": "integer", "minimum": 1 }, "column": { "type": "integer", "minimum": 1 } }, "additionalProperties": false }, "Source": { "type": "object", "description": "One collector run: what it covered, and whether it completed.", "required": ["collector", "covers", "complete"], "properties": { "collector": { "type": "string", "minLength": 1 }, "target": { "type": "string" }, "covers": { "type": "array", "items": { "$ref": "#/definitions/CollectionName" }, "uniqueItems": true }, "complete": { "type": "boolean" }, "errors": { "type": "array", "items": { "$ref": "#/definitions/SourceError" } }, "attestedAt": { "type": "string", "format": "date-time" } }, "additionalProperties": false }, "CollectionName": { "type": "string", "enum": ["tokens", "accounts", "packages", "orgs", "workflows", "npmrc", "manifests"] }, "Token": { "type": "object", "required": ["id", "kind", "access", "created", "expires"], "properties": { "id": { "type": "string", "minLength": 1 }, "owner": { "type": ["string", "null"] }, "kind": { "type": "string", "enum": ["classic", "granular", "session", "unknown"] }, "classicType": { "type": ["string", "null"], "enum": ["publish", "automation", "read-only", null] }, "access": { "type": "string", "enum": ["read", "write"] }, "created": { "type": ["string", "null"], "format": "date-time" }, "expires": { "type": ["string", "null"], "format": "date-time" }, "lastUsed": { "type": ["string", "null"], "format": "date-time" }, "bypass2fa": { "type": ["boolean", "null"] }, "cidr": { "type": "array", "items": { "type": "string" } }, "packages": { "type": "array", "items": { "type": "string" } }, "scopes": { "type": "array", "items": { "type": "string" } }, "orgs": { "type": "array", "items": { "type": "string" } }, "display": { "type": "string" }, "origin": { "$ref": "#/definitions/Origin" } }, "additionalProperties": false }, "TwoFactor": { "type": ["object", "null"], "required": ["enabled", "mode", "method"], "properties": { "enabled": { "type": "boolean" }, "mode": { "type": ["string", "null"], "enum": ["auth-only", "auth-and-writes", null] }, "pending": { "type": "boolean" }, "method": { "type": ["string", "null"], "enum": ["webauthn", "totp", "unknown", null] } }, "additionalProperties": false, "description": "2FA settings of an account; null when the sources could not tell." }, "Account": { "type": "object", "required": ["id", "tfa"], "properties": { "id": { "type": "string", "minLength": 1 }, "tfa": { "$ref": "#/definitions/TwoFactor" }, "roles": { "type": "array", "items": { "type": "string" } }, "origin": { "$ref": "#/definitions/Origin" } }, "additionalProperties": false }, "TrustedPublisher": { "type": "object", "required": ["provider"], "properties": { "provider": { "type": "string", "enum": ["github", "gitlab", "circleci"] }, "repository": { "type": "string" }, "project": { "type": "string" }, "workflow": { "type": "string" }, "environment": { "type": ["string", "null"] } }, "additionalProperties": false }, "LatestVersion": { "type": ["object", "null"], "required": ["version"], "properties": { "version": { "type": "string" }, "publishedAt": { "type": ["string", "null"], "format": "date-time" }, "provenance": { "type": ["boolean", "null"] }, "trustedPublisher": { "type": ["boolean", "null"] }, "publisher": { "type": ["string", "null"] } }, "additionalProperties": false }, "Package": { "type": "object", "required": ["id", "mfa", "trustedPublishers"], "properties": { "id": { "type": "string", "minLength": 1 }, "access": { "type": ["string", "null"], "enum": ["public", "restricted", null] }, "mfa": { "type": ["string", "null"], "enum": ["publish", "automation", "none", null] }, "trustedPublishers": { "type": ["array", "null"], "items": { "$ref": "#/definitions/TrustedPublisher" } }, "maintainers": { "type": "array", "items": { "type": "string" } }, "latest": { "$ref": "#/definitions/LatestVersion" }, "origin": { "$ref": "#/definitions/Origin" } }, "additionalProperties": false }, "OrgMember": { "type": "object", "required": ["name", "role"], "properties": { "name": { "type": "string", "minLength": 1 }, "role": { "type": "string" } }, "additionalProperties": false }, "Org": { "type": "object", "required": ["id", "members"], "properties": { "id": { "type": "string", "minLength": 1 }, "members": { "type": "array", "items": { "$ref": "#/definitions/OrgMember" } }, "origin": { "$ref": "#/definitions/Origin" } }, "additionalProperties": false }, "WorkflowAuth": { "type": "object", "required": ["oidc", "tokenSecrets", "tokenEnv"], "properties": { "oidc": { "type": "boolean" }, "tokenSecrets": { "type": "array", "items": { "type": "string" } }, "tokenEnv": { "type": "array", "items": { "type": "string" } } }, "additionalProperties": false }, "WorkflowStep": { "type": "object", "description": "One publishing step of a CI workflow.", "required": ["id", "file", "provider", "registry", "job", "tool", "auth", "provenance", "origin"], "properties": { "id": { "type": "string", "minLength": 1 }, "file": { "type": "string", "minLength": 1 }, "provider": { "type": "string", "enum": ["github", "gitlab", "circleci"] }, "registry": { "type": "string" }, "job": { "type": "string" }, "tool": { "type": "string" }, "command": { "type": "string" }, "inferred": { "type": "boolean", "description": "The publish command was not found; the step is inferred from the npm credentials the job receives (origin: where the credential enters the job)." }, "auth": { "$ref": "#/definitions/WorkflowAuth" }, "provenance": { "type": ["boolean", "null"] }, "origin": { "$ref": "#/definitions/Origin" } }, "additionalProperties": false }, "NpmrcEntry": { "type": "object", "required": ["id", "file", "registry", "key", "value", "origin"], "properties": { "id": { "type": "string", "minLength": 1 }, "file": { "type": "string", "minLength": 1 }, "registry": { "type": "string" }, "key": { "type": "string", "enum": ["_authToken", "_auth", "_password"] }, "value": { "type": "string", "enum": ["literal", "env", "empty"] }, "envVar": { "type": ["string", "null"] }, "origin": { "$ref": "#/definitions/Origin" } }, "additionalProperties": false }, "Manifest": { "type": "object", "required": ["id", "file", "name", "private", "origin"], "properties": { "id": { "type": "string", "minLength": 1 }, "file": { "type": "string", "minLength": 1 }, "name": { "type": ["string", "null"] }, "private": { "type": "boolean" }, "publishConfig": { "type": ["object", "null"] }, "repository": { "type": ["string", "null"] }, "origin": { "$ref": "#/definitions/Origin" } }, "additionalProperties": false } }, "properties": { "schemaVersion": { "const": 1 }, "collectedAt": { "type": "string", "format": "date-time" }, "sources": { "type": "array", "items": { "$ref": "#/definitions/Source" } }, "tokens": { "type": "array" }, "accounts": { "type": "array" }, "packages": { "type": "array" }, "orgs": { "type": "array" }, "workflows": { "type": "array" }, "npmrc": { "type": "array" }, "manifests": { "type": "array" } } };
   var func2 = Object.prototype.hasOwnProperty;
   var formats0 = FORMATS["date-time"];
   var schema12 = { "type": "object", "description": "One collector run: what it covered, and whether it completed.", "required": ["collector", "covers", "complete"], "properties": { "collector": { "type": "string", "minLength": 1 }, "target": { "type": "string" }, "covers": { "type": "array", "items": { "$ref": "#/definitions/CollectionName" }, "uniqueItems": true }, "complete": { "type": "boolean" }, "errors": { "type": "array", "items": { "$ref": "#/definitions/SourceError" } }, "attestedAt": { "type": "string", "format": "date-time" } }, "additionalProperties": false };
@@ -2707,7 +2707,7 @@ var __trustgate = (() => {
     return errors === 0;
   }
   var workflows = validate17;
-  var schema19 = { "type": "array", "items": { "type": "object", "description": "One publishing step of a CI workflow.", "required": ["id", "file", "provider", "registry", "job", "tool", "auth", "provenance", "origin"], "properties": { "id": { "type": "string", "minLength": 1 }, "file": { "type": "string", "minLength": 1 }, "provider": { "type": "string", "enum": ["github", "gitlab", "circleci"] }, "registry": { "type": "string" }, "job": { "type": "string" }, "tool": { "type": "string" }, "command": { "type": "string" }, "auth": { "type": "object", "required": ["oidc", "tokenSecrets", "tokenEnv"], "properties": { "oidc": { "type": "boolean" }, "tokenSecrets": { "type": "array", "items": { "type": "string" } }, "tokenEnv": { "type": "array", "items": { "type": "string" } } }, "additionalProperties": false }, "provenance": { "type": ["boolean", "null"] }, "origin": { "type": "object", "description": "Where an entity was found: a repo-relative file position, or a registry URL.", "required": [], "properties": { "file": { "type": "string", "minLength": 1 }, "line": { "type": "integer", "minimum": 1 }, "column": { "type": "integer", "minimum": 1 }, "endLine": { "type": "integer", "minimum": 1 }, "endColumn": { "type": "integer", "minimum": 1 }, "url": { "type": "string", "minLength": 1 } }, "additionalProperties": false } }, "additionalProperties": false } };
+  var schema19 = { "type": "array", "items": { "type": "object", "description": "One publishing step of a CI workflow.", "required": ["id", "file", "provider", "registry", "job", "tool", "auth", "provenance", "origin"], "properties": { "id": { "type": "string", "minLength": 1 }, "file": { "type": "string", "minLength": 1 }, "provider": { "type": "string", "enum": ["github", "gitlab", "circleci"] }, "registry": { "type": "string" }, "job": { "type": "string" }, "tool": { "type": "string" }, "command": { "type": "string" }, "inferred": { "type": "boolean", "description": "The publish command was not found; the step is inferred from the npm credentials the job receives (origin: where the credential enters the job)." }, "auth": { "type": "object", "required": ["oidc", "tokenSecrets", "tokenEnv"], "properties": { "oidc": { "type": "boolean" }, "tokenSecrets": { "type": "array", "items": { "type": "string" } }, "tokenEnv": { "type": "array", "items": { "type": "string" } } }, "additionalProperties": false }, "provenance": { "type": ["boolean", "null"] }, "origin": { "type": "object", "description": "Where an entity was found: a repo-relative file position, or a registry URL.", "required": [], "properties": { "file": { "type": "string", "minLength": 1 }, "line": { "type": "integer", "minimum": 1 }, "column": { "type": "integer", "minimum": 1 }, "endLine": { "type": "integer", "minimum": 1 }, "endColumn": { "type": "integer", "minimum": 1 }, "url": { "type": "string", "minLength": 1 } }, "additionalProperties": false } }, "additionalProperties": false } };
   function validate17(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
     let vErrors = null;
     let errors = 0;
@@ -2921,20 +2921,23 @@ var __trustgate = (() => {
               errors++;
             }
           }
-          if (data0.auth !== void 0) {
-            let data8 = data0.auth;
-            if (data8 && typeof data8 == "object" && !Array.isArray(data8)) {
-              if (data8.oidc === void 0) {
-                const err20 = { instancePath: instancePath + "/" + i0 + "/auth", schemaPath: "#/items/properties/auth/required", keyword: "required", params: { missingProperty: "oidc" }, message: "must have required property 'oidc'", schema: schema19.items.properties.auth.required, parentSchema: schema19.items.properties.auth, data: data8 };
-                if (vErrors === null) {
-                  vErrors = [err20];
-                } else {
-                  vErrors.push(err20);
-                }
-                errors++;
+          if (data0.inferred !== void 0) {
+            let data8 = data0.inferred;
+            if (typeof data8 !== "boolean") {
+              const err20 = { instancePath: instancePath + "/" + i0 + "/inferred", schemaPath: "#/items/properties/inferred/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema19.items.properties.inferred.type, parentSchema: schema19.items.properties.inferred, data: data8 };
+              if (vErrors === null) {
+                vErrors = [err20];
+              } else {
+                vErrors.push(err20);
               }
-              if (data8.tokenSecrets === void 0) {
-                const err21 = { instancePath: instancePath + "/" + i0 + "/auth", schemaPath: "#/items/properties/auth/required", keyword: "required", params: { missingProperty: "tokenSecrets" }, message: "must have required property 'tokenSecrets'", schema: schema19.items.properties.auth.required, parentSchema: schema19.items.properties.auth, data: data8 };
+              errors++;
+            }
+          }
+          if (data0.auth !== void 0) {
+            let data9 = data0.auth;
+            if (data9 && typeof data9 == "object" && !Array.isArray(data9)) {
+              if (data9.oidc === void 0) {
+                const err21 = { instancePath: instancePath + "/" + i0 + "/auth", schemaPath: "#/items/properties/auth/required", keyword: "required", params: { missingProperty: "oidc" }, message: "must have required property 'oidc'", schema: schema19.items.properties.auth.required, parentSchema: schema19.items.properties.auth, data: data9 };
                 if (vErrors === null) {
                   vErrors = [err21];
                 } else {
@@ -2942,8 +2945,8 @@ var __trustgate = (() => {
                 }
                 errors++;
               }
-              if (data8.tokenEnv === void 0) {
-                const err22 = { instancePath: instancePath + "/" + i0 + "/auth", schemaPath: "#/items/properties/auth/required", keyword: "required", params: { missingProperty: "tokenEnv" }, message: "must have required property 'tokenEnv'", schema: schema19.items.properties.auth.required, parentSchema: schema19.items.properties.auth, data: data8 };
+              if (data9.tokenSecrets === void 0) {
+                const err22 = { instancePath: instancePath + "/" + i0 + "/auth", schemaPath: "#/items/properties/auth/required", keyword: "required", params: { missingProperty: "tokenSecrets" }, message: "must have required property 'tokenSecrets'", schema: schema19.items.properties.auth.required, parentSchema: schema19.items.properties.auth, data: data9 };
                 if (vErrors === null) {
                   vErrors = [err22];
                 } else {
@@ -2951,21 +2954,18 @@ var __trustgate = (() => {
                 }
                 errors++;
               }
-              for (const key1 in data8) {
-                if (!(key1 === "oidc" || key1 === "tokenSecrets" || key1 === "tokenEnv")) {
-                  const err23 = { instancePath: instancePath + "/" + i0 + "/auth", schemaPath: "#/items/properties/auth/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key1 }, message: "must NOT have additional properties", schema: false, parentSchema: schema19.items.properties.auth, data: data8 };
-                  if (vErrors === null) {
-                    vErrors = [err23];
-                  } else {
-                    vErrors.push(err23);
-                  }
-                  errors++;
+              if (data9.tokenEnv === void 0) {
+                const err23 = { instancePath: instancePath + "/" + i0 + "/auth", schemaPath: "#/items/properties/auth/required", keyword: "required", params: { missingProperty: "tokenEnv" }, message: "must have required property 'tokenEnv'", schema: schema19.items.properties.auth.required, parentSchema: schema19.items.properties.auth, data: data9 };
+                if (vErrors === null) {
+                  vErrors = [err23];
+                } else {
+                  vErrors.push(err23);
                 }
+                errors++;
               }
-              if (data8.oidc !== void 0) {
-                let data9 = data8.oidc;
-                if (typeof data9 !== "boolean") {
-                  const err24 = { instancePath: instancePath + "/" + i0 + "/auth/oidc", schemaPath: "#/items/properties/auth/properties/oidc/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema19.items.properties.auth.properties.oidc.type, parentSchema: schema19.items.properties.auth.properties.oidc, data: data9 };
+              for (const key1 in data9) {
+                if (!(key1 === "oidc" || key1 === "tokenSecrets" || key1 === "tokenEnv")) {
+                  const err24 = { instancePath: instancePath + "/" + i0 + "/auth", schemaPath: "#/items/properties/auth/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key1 }, message: "must NOT have additional properties", schema: false, parentSchema: schema19.items.properties.auth, data: data9 };
                   if (vErrors === null) {
                     vErrors = [err24];
                   } else {
@@ -2974,72 +2974,72 @@ var __trustgate = (() => {
                   errors++;
                 }
               }
-              if (data8.tokenSecrets !== void 0) {
-                let data10 = data8.tokenSecrets;
-                if (Array.isArray(data10)) {
-                  const len1 = data10.length;
-                  for (let i1 = 0; i1 < len1; i1++) {
-                    let data11 = data10[i1];
-                    if (typeof data11 !== "string") {
-                      const err25 = { instancePath: instancePath + "/" + i0 + "/auth/tokenSecrets/" + i1, schemaPath: "#/items/properties/auth/properties/tokenSecrets/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema19.items.properties.auth.properties.tokenSecrets.items.type, parentSchema: schema19.items.properties.auth.properties.tokenSecrets.items, data: data11 };
-                      if (vErrors === null) {
-                        vErrors = [err25];
-                      } else {
-                        vErrors.push(err25);
-                      }
-                      errors++;
-                    }
-                  }
-                } else {
-                  const err26 = { instancePath: instancePath + "/" + i0 + "/auth/tokenSecrets", schemaPath: "#/items/properties/auth/properties/tokenSecrets/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema19.items.properties.auth.properties.tokenSecrets.type, parentSchema: schema19.items.properties.auth.properties.tokenSecrets, data: data10 };
+              if (data9.oidc !== void 0) {
+                let data10 = data9.oidc;
+                if (typeof data10 !== "boolean") {
+                  const err25 = { instancePath: instancePath + "/" + i0 + "/auth/oidc", schemaPath: "#/items/properties/auth/properties/oidc/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema19.items.properties.auth.properties.oidc.type, parentSchema: schema19.items.properties.auth.properties.oidc, data: data10 };
                   if (vErrors === null) {
-                    vErrors = [err26];
+                    vErrors = [err25];
                   } else {
-                    vErrors.push(err26);
+                    vErrors.push(err25);
                   }
                   errors++;
                 }
               }
-              if (data8.tokenEnv !== void 0) {
-                let data12 = data8.tokenEnv;
-                if (Array.isArray(data12)) {
-                  const len2 = data12.length;
-                  for (let i2 = 0; i2 < len2; i2++) {
-                    let data13 = data12[i2];
-                    if (typeof data13 !== "string") {
-                      const err27 = { instancePath: instancePath + "/" + i0 + "/auth/tokenEnv/" + i2, schemaPath: "#/items/properties/auth/properties/tokenEnv/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema19.items.properties.auth.properties.tokenEnv.items.type, parentSchema: schema19.items.properties.auth.properties.tokenEnv.items, data: data13 };
+              if (data9.tokenSecrets !== void 0) {
+                let data11 = data9.tokenSecrets;
+                if (Array.isArray(data11)) {
+                  const len1 = data11.length;
+                  for (let i1 = 0; i1 < len1; i1++) {
+                    let data12 = data11[i1];
+                    if (typeof data12 !== "string") {
+                      const err26 = { instancePath: instancePath + "/" + i0 + "/auth/tokenSecrets/" + i1, schemaPath: "#/items/properties/auth/properties/tokenSecrets/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema19.items.properties.auth.properties.tokenSecrets.items.type, parentSchema: schema19.items.properties.auth.properties.tokenSecrets.items, data: data12 };
                       if (vErrors === null) {
-                        vErrors = [err27];
+                        vErrors = [err26];
                       } else {
-                        vErrors.push(err27);
+                        vErrors.push(err26);
                       }
                       errors++;
                     }
                   }
                 } else {
-                  const err28 = { instancePath: instancePath + "/" + i0 + "/auth/tokenEnv", schemaPath: "#/items/properties/auth/properties/tokenEnv/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema19.items.properties.auth.properties.tokenEnv.type, parentSchema: schema19.items.properties.auth.properties.tokenEnv, data: data12 };
+                  const err27 = { instancePath: instancePath + "/" + i0 + "/auth/tokenSecrets", schemaPath: "#/items/properties/auth/properties/tokenSecrets/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema19.items.properties.auth.properties.tokenSecrets.type, parentSchema: schema19.items.properties.auth.properties.tokenSecrets, data: data11 };
                   if (vErrors === null) {
-                    vErrors = [err28];
+                    vErrors = [err27];
                   } else {
-                    vErrors.push(err28);
+                    vErrors.push(err27);
+                  }
+                  errors++;
+                }
+              }
+              if (data9.tokenEnv !== void 0) {
+                let data13 = data9.tokenEnv;
+                if (Array.isArray(data13)) {
+                  const len2 = data13.length;
+                  for (let i2 = 0; i2 < len2; i2++) {
+                    let data14 = data13[i2];
+                    if (typeof data14 !== "string") {
+                      const err28 = { instancePath: instancePath + "/" + i0 + "/auth/tokenEnv/" + i2, schemaPath: "#/items/properties/auth/properties/tokenEnv/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema19.items.properties.auth.properties.tokenEnv.items.type, parentSchema: schema19.items.properties.auth.properties.tokenEnv.items, data: data14 };
+                      if (vErrors === null) {
+                        vErrors = [err28];
+                      } else {
+                        vErrors.push(err28);
+                      }
+                      errors++;
+                    }
+                  }
+                } else {
+                  const err29 = { instancePath: instancePath + "/" + i0 + "/auth/tokenEnv", schemaPath: "#/items/properties/auth/properties/tokenEnv/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema19.items.properties.auth.properties.tokenEnv.type, parentSchema: schema19.items.properties.auth.properties.tokenEnv, data: data13 };
+                  if (vErrors === null) {
+                    vErrors = [err29];
+                  } else {
+                    vErrors.push(err29);
                   }
                   errors++;
                 }
               }
             } else {
-              const err29 = { instancePath: instancePath + "/" + i0 + "/auth", schemaPath: "#/items/properties/auth/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema19.items.properties.auth.type, parentSchema: schema19.items.properties.auth, data: data8 };
-              if (vErrors === null) {
-                vErrors = [err29];
-              } else {
-                vErrors.push(err29);
-              }
-              errors++;
-            }
-          }
-          if (data0.provenance !== void 0) {
-            let data14 = data0.provenance;
-            if (typeof data14 !== "boolean" && data14 !== null) {
-              const err30 = { instancePath: instancePath + "/" + i0 + "/provenance", schemaPath: "#/items/properties/provenance/type", keyword: "type", params: { type: schema19.items.properties.provenance.type }, message: "must be boolean,null", schema: schema19.items.properties.provenance.type, parentSchema: schema19.items.properties.provenance, data: data14 };
+              const err30 = { instancePath: instancePath + "/" + i0 + "/auth", schemaPath: "#/items/properties/auth/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema19.items.properties.auth.type, parentSchema: schema19.items.properties.auth, data: data9 };
               if (vErrors === null) {
                 vErrors = [err30];
               } else {
@@ -3048,46 +3048,46 @@ var __trustgate = (() => {
               errors++;
             }
           }
+          if (data0.provenance !== void 0) {
+            let data15 = data0.provenance;
+            if (typeof data15 !== "boolean" && data15 !== null) {
+              const err31 = { instancePath: instancePath + "/" + i0 + "/provenance", schemaPath: "#/items/properties/provenance/type", keyword: "type", params: { type: schema19.items.properties.provenance.type }, message: "must be boolean,null", schema: schema19.items.properties.provenance.type, parentSchema: schema19.items.properties.provenance, data: data15 };
+              if (vErrors === null) {
+                vErrors = [err31];
+              } else {
+                vErrors.push(err31);
+              }
+              errors++;
+            }
+          }
           if (data0.origin !== void 0) {
-            let data15 = data0.origin;
-            if (data15 && typeof data15 == "object" && !Array.isArray(data15)) {
-              for (const key2 in data15) {
+            let data16 = data0.origin;
+            if (data16 && typeof data16 == "object" && !Array.isArray(data16)) {
+              for (const key2 in data16) {
                 if (!(key2 === "file" || key2 === "line" || key2 === "column" || key2 === "endLine" || key2 === "endColumn" || key2 === "url")) {
-                  const err31 = { instancePath: instancePath + "/" + i0 + "/origin", schemaPath: "#/items/properties/origin/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key2 }, message: "must NOT have additional properties", schema: false, parentSchema: schema19.items.properties.origin, data: data15 };
+                  const err32 = { instancePath: instancePath + "/" + i0 + "/origin", schemaPath: "#/items/properties/origin/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key2 }, message: "must NOT have additional properties", schema: false, parentSchema: schema19.items.properties.origin, data: data16 };
                   if (vErrors === null) {
-                    vErrors = [err31];
+                    vErrors = [err32];
                   } else {
-                    vErrors.push(err31);
+                    vErrors.push(err32);
                   }
                   errors++;
                 }
               }
-              if (data15.file !== void 0) {
-                let data16 = data15.file;
-                if (typeof data16 === "string") {
-                  if (func3(data16) < 1) {
-                    const err32 = { instancePath: instancePath + "/" + i0 + "/origin/file", schemaPath: "#/items/properties/origin/properties/file/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema19.items.properties.origin.properties.file, data: data16 };
+              if (data16.file !== void 0) {
+                let data17 = data16.file;
+                if (typeof data17 === "string") {
+                  if (func3(data17) < 1) {
+                    const err33 = { instancePath: instancePath + "/" + i0 + "/origin/file", schemaPath: "#/items/properties/origin/properties/file/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema19.items.properties.origin.properties.file, data: data17 };
                     if (vErrors === null) {
-                      vErrors = [err32];
+                      vErrors = [err33];
                     } else {
-                      vErrors.push(err32);
+                      vErrors.push(err33);
                     }
                     errors++;
                   }
                 } else {
-                  const err33 = { instancePath: instancePath + "/" + i0 + "/origin/file", schemaPath: "#/items/properties/origin/properties/file/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema19.items.properties.origin.properties.file.type, parentSchema: schema19.items.properties.origin.properties.file, data: data16 };
-                  if (vErrors === null) {
-                    vErrors = [err33];
-                  } else {
-                    vErrors.push(err33);
-                  }
-                  errors++;
-                }
-              }
-              if (data15.line !== void 0) {
-                let data17 = data15.line;
-                if (!(typeof data17 == "number" && (!(data17 % 1) && !isNaN(data17)) && isFinite(data17))) {
-                  const err34 = { instancePath: instancePath + "/" + i0 + "/origin/line", schemaPath: "#/items/properties/origin/properties/line/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema19.items.properties.origin.properties.line.type, parentSchema: schema19.items.properties.origin.properties.line, data: data17 };
+                  const err34 = { instancePath: instancePath + "/" + i0 + "/origin/file", schemaPath: "#/items/properties/origin/properties/file/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema19.items.properties.origin.properties.file.type, parentSchema: schema19.items.properties.origin.properties.file, data: data17 };
                   if (vErrors === null) {
                     vErrors = [err34];
                   } else {
@@ -3095,92 +3095,90 @@ var __trustgate = (() => {
                   }
                   errors++;
                 }
-                if (typeof data17 == "number" && isFinite(data17)) {
-                  if (data17 < 1 || isNaN(data17)) {
-                    const err35 = { instancePath: instancePath + "/" + i0 + "/origin/line", schemaPath: "#/items/properties/origin/properties/line/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema19.items.properties.origin.properties.line, data: data17 };
-                    if (vErrors === null) {
-                      vErrors = [err35];
-                    } else {
-                      vErrors.push(err35);
-                    }
-                    errors++;
-                  }
-                }
               }
-              if (data15.column !== void 0) {
-                let data18 = data15.column;
+              if (data16.line !== void 0) {
+                let data18 = data16.line;
                 if (!(typeof data18 == "number" && (!(data18 % 1) && !isNaN(data18)) && isFinite(data18))) {
-                  const err36 = { instancePath: instancePath + "/" + i0 + "/origin/column", schemaPath: "#/items/properties/origin/properties/column/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema19.items.properties.origin.properties.column.type, parentSchema: schema19.items.properties.origin.properties.column, data: data18 };
+                  const err35 = { instancePath: instancePath + "/" + i0 + "/origin/line", schemaPath: "#/items/properties/origin/properties/line/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema19.items.properties.origin.properties.line.type, parentSchema: schema19.items.properties.origin.properties.line, data: data18 };
                   if (vErrors === null) {
-                    vErrors = [err36];
+                    vErrors = [err35];
                   } else {
-                    vErrors.push(err36);
+                    vErrors.push(err35);
                   }
                   errors++;
                 }
                 if (typeof data18 == "number" && isFinite(data18)) {
                   if (data18 < 1 || isNaN(data18)) {
-                    const err37 = { instancePath: instancePath + "/" + i0 + "/origin/column", schemaPath: "#/items/properties/origin/properties/column/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema19.items.properties.origin.properties.column, data: data18 };
+                    const err36 = { instancePath: instancePath + "/" + i0 + "/origin/line", schemaPath: "#/items/properties/origin/properties/line/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema19.items.properties.origin.properties.line, data: data18 };
                     if (vErrors === null) {
-                      vErrors = [err37];
+                      vErrors = [err36];
                     } else {
-                      vErrors.push(err37);
+                      vErrors.push(err36);
                     }
                     errors++;
                   }
                 }
               }
-              if (data15.endLine !== void 0) {
-                let data19 = data15.endLine;
+              if (data16.column !== void 0) {
+                let data19 = data16.column;
                 if (!(typeof data19 == "number" && (!(data19 % 1) && !isNaN(data19)) && isFinite(data19))) {
-                  const err38 = { instancePath: instancePath + "/" + i0 + "/origin/endLine", schemaPath: "#/items/properties/origin/properties/endLine/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema19.items.properties.origin.properties.endLine.type, parentSchema: schema19.items.properties.origin.properties.endLine, data: data19 };
+                  const err37 = { instancePath: instancePath + "/" + i0 + "/origin/column", schemaPath: "#/items/properties/origin/properties/column/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema19.items.properties.origin.properties.column.type, parentSchema: schema19.items.properties.origin.properties.column, data: data19 };
                   if (vErrors === null) {
-                    vErrors = [err38];
+                    vErrors = [err37];
                   } else {
-                    vErrors.push(err38);
+                    vErrors.push(err37);
                   }
                   errors++;
                 }
                 if (typeof data19 == "number" && isFinite(data19)) {
                   if (data19 < 1 || isNaN(data19)) {
-                    const err39 = { instancePath: instancePath + "/" + i0 + "/origin/endLine", schemaPath: "#/items/properties/origin/properties/endLine/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema19.items.properties.origin.properties.endLine, data: data19 };
+                    const err38 = { instancePath: instancePath + "/" + i0 + "/origin/column", schemaPath: "#/items/properties/origin/properties/column/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema19.items.properties.origin.properties.column, data: data19 };
                     if (vErrors === null) {
-                      vErrors = [err39];
+                      vErrors = [err38];
                     } else {
-                      vErrors.push(err39);
+                      vErrors.push(err38);
                     }
                     errors++;
                   }
                 }
               }
-              if (data15.endColumn !== void 0) {
-                let data20 = data15.endColumn;
+              if (data16.endLine !== void 0) {
+                let data20 = data16.endLine;
                 if (!(typeof data20 == "number" && (!(data20 % 1) && !isNaN(data20)) && isFinite(data20))) {
-                  const err40 = { instancePath: instancePath + "/" + i0 + "/origin/endColumn", schemaPath: "#/items/properties/origin/properties/endColumn/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema19.items.properties.origin.properties.endColumn.type, parentSchema: schema19.items.properties.origin.properties.endColumn, data: data20 };
+                  const err39 = { instancePath: instancePath + "/" + i0 + "/origin/endLine", schemaPath: "#/items/properties/origin/properties/endLine/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema19.items.properties.origin.properties.endLine.type, parentSchema: schema19.items.properties.origin.properties.endLine, data: data20 };
                   if (vErrors === null) {
-                    vErrors = [err40];
+                    vErrors = [err39];
                   } else {
-                    vErrors.push(err40);
+                    vErrors.push(err39);
                   }
                   errors++;
                 }
                 if (typeof data20 == "number" && isFinite(data20)) {
                   if (data20 < 1 || isNaN(data20)) {
-                    const err41 = { instancePath: instancePath + "/" + i0 + "/origin/endColumn", schemaPath: "#/items/properties/origin/properties/endColumn/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema19.items.properties.origin.properties.endColumn, data: data20 };
+                    const err40 = { instancePath: instancePath + "/" + i0 + "/origin/endLine", schemaPath: "#/items/properties/origin/properties/endLine/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema19.items.properties.origin.properties.endLine, data: data20 };
                     if (vErrors === null) {
-                      vErrors = [err41];
+                      vErrors = [err40];
                     } else {
-                      vErrors.push(err41);
+                      vErrors.push(err40);
                     }
                     errors++;
                   }
                 }
               }
-              if (data15.url !== void 0) {
-                let data21 = data15.url;
-                if (typeof data21 === "string") {
-                  if (func3(data21) < 1) {
-                    const err42 = { instancePath: instancePath + "/" + i0 + "/origin/url", schemaPath: "#/items/properties/origin/properties/url/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema19.items.properties.origin.properties.url, data: data21 };
+              if (data16.endColumn !== void 0) {
+                let data21 = data16.endColumn;
+                if (!(typeof data21 == "number" && (!(data21 % 1) && !isNaN(data21)) && isFinite(data21))) {
+                  const err41 = { instancePath: instancePath + "/" + i0 + "/origin/endColumn", schemaPath: "#/items/properties/origin/properties/endColumn/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema19.items.properties.origin.properties.endColumn.type, parentSchema: schema19.items.properties.origin.properties.endColumn, data: data21 };
+                  if (vErrors === null) {
+                    vErrors = [err41];
+                  } else {
+                    vErrors.push(err41);
+                  }
+                  errors++;
+                }
+                if (typeof data21 == "number" && isFinite(data21)) {
+                  if (data21 < 1 || isNaN(data21)) {
+                    const err42 = { instancePath: instancePath + "/" + i0 + "/origin/endColumn", schemaPath: "#/items/properties/origin/properties/endColumn/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema19.items.properties.origin.properties.endColumn, data: data21 };
                     if (vErrors === null) {
                       vErrors = [err42];
                     } else {
@@ -3188,42 +3186,56 @@ var __trustgate = (() => {
                     }
                     errors++;
                   }
+                }
+              }
+              if (data16.url !== void 0) {
+                let data22 = data16.url;
+                if (typeof data22 === "string") {
+                  if (func3(data22) < 1) {
+                    const err43 = { instancePath: instancePath + "/" + i0 + "/origin/url", schemaPath: "#/items/properties/origin/properties/url/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: schema19.items.properties.origin.properties.url, data: data22 };
+                    if (vErrors === null) {
+                      vErrors = [err43];
+                    } else {
+                      vErrors.push(err43);
+                    }
+                    errors++;
+                  }
                 } else {
-                  const err43 = { instancePath: instancePath + "/" + i0 + "/origin/url", schemaPath: "#/items/properties/origin/properties/url/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema19.items.properties.origin.properties.url.type, parentSchema: schema19.items.properties.origin.properties.url, data: data21 };
+                  const err44 = { instancePath: instancePath + "/" + i0 + "/origin/url", schemaPath: "#/items/properties/origin/properties/url/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema19.items.properties.origin.properties.url.type, parentSchema: schema19.items.properties.origin.properties.url, data: data22 };
                   if (vErrors === null) {
-                    vErrors = [err43];
+                    vErrors = [err44];
                   } else {
-                    vErrors.push(err43);
+                    vErrors.push(err44);
                   }
                   errors++;
                 }
               }
             } else {
-              const err44 = { instancePath: instancePath + "/" + i0 + "/origin", schemaPath: "#/items/properties/origin/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema19.items.properties.origin.type, parentSchema: schema19.items.properties.origin, data: data15 };
+              const err45 = { instancePath: instancePath + "/" + i0 + "/origin", schemaPath: "#/items/properties/origin/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema19.items.properties.origin.type, parentSchema: schema19.items.properties.origin, data: data16 };
               if (vErrors === null) {
-                vErrors = [err44];
+                vErrors = [err45];
               } else {
-                vErrors.push(err44);
+                vErrors.push(err45);
               }
               errors++;
             }
           }
         } else {
-          const err45 = { instancePath: instancePath + "/" + i0, schemaPath: "#/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema19.items.type, parentSchema: schema19.items, data: data0 };
+          const err46 = { instancePath: instancePath + "/" + i0, schemaPath: "#/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema19.items.type, parentSchema: schema19.items, data: data0 };
           if (vErrors === null) {
-            vErrors = [err45];
+            vErrors = [err46];
           } else {
-            vErrors.push(err45);
+            vErrors.push(err46);
           }
           errors++;
         }
       }
     } else {
-      const err46 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema19.type, parentSchema: schema19, data };
+      const err47 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema19.type, parentSchema: schema19, data };
       if (vErrors === null) {
-        vErrors = [err46];
+        vErrors = [err47];
       } else {
-        vErrors.push(err46);
+        vErrors.push(err47);
       }
       errors++;
     }
@@ -3937,6 +3949,6 @@ var __trustgate = (() => {
     validate19.errors = vErrors;
     return errors === 0;
   }
-  var hash = "43c54989d2adbae1";
+  var hash = "732004b2358a0647";
   return __toCommonJS(ajv_standalone_exports);
 })();
